@@ -1,0 +1,125 @@
+"""Immutable views of the tracker's state.
+
+Everything outside the Tracker (the tray, the CLI) reads these and nothing else, so the tray is a
+pure function of a :class:`Snapshot` and a clock. All datetimes are timezone-aware UTC on the
+*client's* clock (server times are already corrected by the measured clock offset).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Literal
+
+TimerState = Literal["running", "paused"]
+TimerSource = Literal["server", "local"]
+# Server reasons plus the client's own: "offline_pause" is a pause pressed while offline,
+# queued for the server.
+PauseReason = Literal[
+    "manual_pause", "attendance_checkout", "break_started", "system", "offline_pause"
+]
+
+PAUSE_REASON_TEXT: dict[str, str] = {
+    "manual_pause": "paused by you",
+    "attendance_checkout": "paused because you checked out",
+    "break_started": "paused for your break",
+    "system": "paused by the server",
+    "offline_pause": "paused by you (offline, will sync)",
+}
+
+
+@dataclass(frozen=True)
+class TimerView:
+    """The live timer, from the server or measured locally while offline."""
+
+    task_id: str
+    task_title: str
+    project_title: str | None
+    state: TimerState
+    pause_reason: str | None
+    source: TimerSource
+    started_at: datetime
+    accumulated_seconds: float
+    running_since: datetime | None  # client-clock instant the current run began; None if paused
+
+    def elapsed_seconds(self, now: datetime) -> float:
+        """Seconds worked so far: accumulated + the current run (never negative)."""
+        if self.state == "running" and self.running_since is not None:
+            return self.accumulated_seconds + max(0.0, (now - self.running_since).total_seconds())
+        return self.accumulated_seconds
+
+    @property
+    def pause_text(self) -> str | None:
+        if self.state != "paused":
+            return None
+        return PAUSE_REASON_TEXT.get(self.pause_reason or "", "paused")
+
+
+@dataclass(frozen=True)
+class AttendanceView:
+    checked_in: bool = False
+    on_break: bool = False
+    break_type: str | None = None
+    work_mode: str | None = None
+    checked_in_at: datetime | None = None
+    known: bool = False  # False until the first successful poll (or cache load)
+
+
+@dataclass(frozen=True)
+class SyncView:
+    online: bool = False
+    pending: int = 0
+    parked: int = 0
+    last_error: str | None = None
+    last_success_at: datetime | None = None
+    next_retry_at: datetime | None = None
+
+
+@dataclass(frozen=True)
+class TaskView:
+    id: str
+    title: str
+    project_title: str | None
+    status: str
+    startable: bool
+    reason: str | None  # why the server would reject a timer start, when not startable
+    updated_at: datetime | None = None
+
+
+@dataclass(frozen=True)
+class Snapshot:
+    signed_in: bool = False
+    user_name: str | None = None
+    email: str | None = None
+    server_url: str | None = None
+    timer: TimerView | None = None
+    attendance: AttendanceView = field(default_factory=AttendanceView)
+    sync: SyncView = field(default_factory=SyncView)
+    tasks: tuple[TaskView, ...] = ()
+    today_logged_seconds: float = 0.0  # completed logs today (server + pending local)
+    revision: int = 0  # increases on every change; the UI redraws only when it moves
+
+
+NoticeKind = Literal[
+    "auto_pause",
+    "auto_resume",
+    "parked",
+    "offline",
+    "online",
+    "queued",
+    "long_timer",
+    "idle_reminder",
+    "store_reset",
+    "sign_in_needed",
+    "error",
+]
+
+
+@dataclass(frozen=True)
+class Notice:
+    """Something the user must be told once (a notification), with where a click should lead."""
+
+    kind: NoticeKind
+    title: str
+    message: str
+    target: Literal["menu", "sync", "today", "settings", "sign_in"] | None = None
