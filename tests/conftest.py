@@ -8,3 +8,5 @@ os.environ["QT_QPA_PLATFORM"] = "offscreen"
 os.environ.setdefault("LANG", "C.UTF-8")
 # Never let a test reach the user's real keyring or data.
 os.environ["PYTHON_KEYRING_BACKEND"] = "keyring.backends.null.Keyring"
+
+from tests.backend_fixtures import *  # noqa: F403

@@ -1,0 +1,171 @@
+"""The ``/_test`` control endpoints: reset, faults, tokens, clock and server-side events.
+
+They are never delayed or failed by the fault switches, and they need no authentication:
+this server only ever listens on 127.0.0.1 for tests, benches and the demo mode.
+"""
+
+from __future__ import annotations
+
+import logging
+import uuid
+from datetime import datetime, timedelta
+from typing import Any
+
+from fastapi import APIRouter
+from pydantic import BaseModel, Field
+
+from tests.backend.attendance import auto_checkout as close_attendance
+from tests.backend.attendance import open_attendance
+from tests.backend.auth import State
+from tests.backend.clock import iso_z, to_micros
+from tests.backend.errors import ApiError
+from tests.backend.faults import DropAfterCommit, FailNext, normalize_prefix
+from tests.backend.state import BackendState
+from tests.backend.tasks import TaskStatus, set_status
+
+logger = logging.getLogger(__name__)
+
+router = APIRouter(prefix="/_test")
+
+
+class FailNextIn(BaseModel):
+    count: int = Field(1, ge=0)
+    status: int = Field(503, ge=400, le=599)
+    retry_after: float | None = Field(None, ge=0)
+    path_prefix: str | None = None
+
+
+class DropIn(BaseModel):
+    count: int = Field(1, ge=0)
+    path_prefix: str | None = None
+
+
+class FaultsIn(BaseModel):
+    """Only the switches present are changed; ``count: 0`` or ``latency_ms: 0`` turns one off."""
+
+    latency_ms: float | None = Field(None, ge=0)
+    fail_next: FailNextIn | None = None
+    drop_after_commit: DropIn | None = None
+
+
+class TtlIn(BaseModel):
+    seconds: float = Field(ge=0)
+
+
+class EmailIn(BaseModel):
+    email: str
+
+
+class StatusIn(BaseModel):
+    status: TaskStatus
+
+
+class ClockIn(BaseModel):
+    """One of: an absolute ``now``, an ``offset_seconds`` from real time, or ``advance_seconds``."""
+
+    now: datetime | None = None
+    offset_seconds: float | None = None
+    advance_seconds: float | None = None
+
+
+@router.post("/reset")
+def reset(state: State) -> dict[str, str]:
+    state.reset()
+    return {"status": "ok"}
+
+
+@router.post("/faults")
+def set_faults(body: FaultsIn, state: State) -> dict[str, Any]:
+    fail = body.fail_next
+    drop = body.drop_after_commit
+    state.faults.update(
+        latency_ms=body.latency_ms,
+        fail_next=None
+        if fail is None
+        else FailNext(
+            fail.count, fail.status, fail.retry_after, normalize_prefix(fail.path_prefix)
+        ),
+        drop_after_commit=None
+        if drop is None
+        else DropAfterCommit(drop.count, normalize_prefix(drop.path_prefix)),
+    )
+    return state.faults.describe()
+
+
+@router.get("/faults")
+def get_faults(state: State) -> dict[str, Any]:
+    return state.faults.describe()
+
+
+@router.post("/faults/clear")
+def clear_faults(state: State) -> dict[str, Any]:
+    state.faults.clear()
+    return state.faults.describe()
+
+
+@router.post("/expire-tokens")
+def expire_tokens(state: State) -> dict[str, str]:
+    state.tokens.not_before = state.clock.now().timestamp()
+    return {"status": "ok"}
+
+
+@router.post("/token-ttl")
+def token_ttl(body: TtlIn, state: State) -> dict[str, float]:
+    state.tokens.access_ttl_seconds = body.seconds
+    return {"seconds": body.seconds}
+
+
+@router.post("/auto-checkout")
+def auto_checkout(body: EmailIn, state: State) -> dict[str, Any]:
+    """What the real server does lazily to a stale session, on demand."""
+    now = to_micros(state.clock.now())
+    with state.db.transaction() as conn:
+        user = conn.execute(
+            "SELECT id FROM users WHERE lower(email) = ?", (body.email.strip().lower(),)
+        ).fetchone()
+        if user is None:
+            raise ApiError(404, "User not found")
+        session = open_attendance(conn, user["id"])
+        if session is None:
+            raise ApiError(404, "No active attendance session found.")
+        close_attendance(conn, session, now, "Shift ended.")
+    return {"status": "ok", "attendance_session_id": session["id"]}
+
+
+@router.post("/tasks/{task_id}/status")
+def task_status(task_id: uuid.UUID, body: StatusIn, state: State) -> dict[str, str]:
+    """A manager's change of task state; it never touches anyone's timer."""
+    now = to_micros(state.clock.now())
+    with state.db.transaction() as conn:
+        if conn.execute("SELECT 1 FROM tasks WHERE id = ?", (str(task_id),)).fetchone() is None:
+            raise ApiError(404, "Task not found")
+        set_status(conn, str(task_id), body.status, now)
+    return {"id": str(task_id), "status": body.status}
+
+
+@router.get("/stats")
+def stats(state: State) -> dict[str, Any]:
+    return state.stats.snapshot()
+
+
+@router.post("/clock")
+def clock(body: ClockIn, state: State) -> dict[str, Any]:
+    if body.now is not None:
+        state.clock.set_now(body.now)
+    if body.offset_seconds is not None:
+        state.clock.set_offset(timedelta(seconds=body.offset_seconds))
+    if body.advance_seconds is not None:
+        state.clock.advance(body.advance_seconds)
+    return _clock_view(state)
+
+
+@router.get("/clock")
+def get_clock(state: State) -> dict[str, Any]:
+    return _clock_view(state)
+
+
+def _clock_view(state: BackendState) -> dict[str, Any]:
+    return {
+        "now": iso_z(state.clock.now()),
+        "offset_seconds": state.clock.offset.total_seconds(),
+    }
