@@ -15,12 +15,22 @@ def main(argv: Sequence[str] | None = None) -> int:
     options = parser.parse_args(args)
     if getattr(options, "command", None):
         return cli.run(options)
+    if getattr(options, "autostart", False) and not _autostart_allowed(options):
+        return 0  # started by the login entry, but policy or the user turned autostart off
     if not has_display():
         print(NO_DISPLAY_MESSAGE, file=sys.stderr)
         return 1
     from app.ui.tray_app import run_tray  # Qt is imported only when a GUI is really wanted
 
     return run_tray(options)
+
+
+def _autostart_allowed(options: object) -> bool:
+    from app import paths
+    from app.policy import autostart_allowed
+
+    data_dir = getattr(options, "data_dir", None)
+    return autostart_allowed(config_dir=paths.config_dir(data_dir) if data_dir else None)
 
 
 if __name__ == "__main__":

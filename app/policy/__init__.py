@@ -1,0 +1,97 @@
+"""Machine policy set by IT: one documented set of keys, read the native way on each OS.
+
+Keys (snake_case in the Linux TOML file, CamelCase in the Windows registry and macOS managed
+preferences): ``server_url``/``ServerUrl``, ``locked_keys``/``LockedKeys`` (setting names the
+user may not change), ``poll_interval_seconds``/``PollIntervalSeconds``,
+``autostart``/``Autostart``, ``auto_resume``/``AutoResume``, ``ca_bundle``/``CaBundle``.
+See docs/deployment.md. Readers never raise on bad input: they report problems in words.
+"""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Iterable, Mapping
+from pathlib import Path
+from typing import Any, Protocol
+
+from app.config import SETTING_NAMES
+from app.policy.linux import TomlPolicyReader
+from app.policy.macos import ManagedPrefsReader
+from app.policy.schema import POLICY_KEYS, PolicyResult, validate_policy
+from app.policy.windows import RegistryPolicyReader
+
+__all__ = [
+    "POLICY_KEYS",
+    "ManagedPrefsReader",
+    "PolicyReader",
+    "PolicyResult",
+    "RegistryPolicyReader",
+    "StaticPolicyReader",
+    "TomlPolicyReader",
+    "autostart_allowed",
+    "default_policy_reader",
+]
+
+
+class PolicyReader(Protocol):
+    @property
+    def source(self) -> str:
+        """Where the policy comes from, as an admin would name it (file path or registry key)."""
+        ...
+
+    def read(self) -> PolicyResult:
+        """``(values, locked, problems)``; never raises for a missing or broken policy."""
+        ...
+
+
+class StaticPolicyReader:
+    """A policy given in code: no policy at all by default; handy for tests and the UI's demos."""
+
+    def __init__(
+        self,
+        values: Mapping[str, Any] | None = None,
+        locked: Iterable[str] = (),
+        *,
+        source: str = "built-in policy",
+    ) -> None:
+        self._source = source
+        # Code may pin any setting, not only the documented policy keys.
+        self._result = validate_policy(
+            {**(values or {}), "locked_keys": list(locked)},
+            source,
+            known=SETTING_NAMES | {"locked_keys"},
+        )
+
+    @property
+    def source(self) -> str:
+        return self._source
+
+    def read(self) -> PolicyResult:
+        result = self._result
+        return PolicyResult(dict(result.values), set(result.locked), list(result.problems))
+
+
+def default_policy_reader(platform: str | None = None) -> PolicyReader:
+    """The reader for this OS (``platform`` as in :data:`sys.platform`, for tests)."""
+    plat = sys.platform if platform is None else platform
+    if plat.startswith("win"):
+        return RegistryPolicyReader()
+    if plat == "darwin":
+        return ManagedPrefsReader()
+    return TomlPolicyReader()
+
+
+def autostart_allowed(
+    *, policy: PolicyReader | None = None, config_dir: Path | None = None
+) -> bool:
+    """Whether a start-at-login launch (``timetray --autostart``) should go on.
+
+    The system-wide autostart entry (``/etc/xdg/autostart``, the MSI's Run key) starts the app
+    for everybody; this is the check that makes it quietly do nothing when policy turns autostart
+    off, or when the user switched it off in their settings (unless policy locks it on).
+    Environment and command-line layers are deliberately left out: a login session's
+    environment is not a choice the user made about autostart.
+    """
+    from app.config import load_settings
+
+    return load_settings(config_dir=config_dir, env={}, cli=None, policy=policy).values.autostart
