@@ -1,10 +1,58 @@
-"""Headless commands: the same core as the tray, driven from a terminal or a script."""
+"""Headless commands: the same core as the tray, driven from a terminal or a script.
+
+Each command opens the core without its background polling, commits what it must to the
+outbox, lets the worker send it, prints the outcome and exits. Exit codes: 0 done (or safely
+queued, and it says so), 1 refused by the server (its words on stderr), 2 usage error,
+3 sign-in needed.
+"""
 
 from __future__ import annotations
 
 import argparse
+import contextlib
+import getpass
+import json
+import logging
+import sys
+from collections.abc import Callable
+from concurrent.futures import Future
+from dataclasses import asdict
+from datetime import datetime, timedelta
+from pathlib import Path
+from typing import Any
 
 from app import __version__
+
+logger = logging.getLogger(__name__)
+
+EXIT_OK, EXIT_REJECTED, EXIT_USAGE, EXIT_SIGN_IN = 0, 1, 2, 3
+WAIT_SECONDS = 180.0
+
+
+class UsageError(Exception):
+    """Bad input from the command line (exit 2)."""
+
+
+def _globals(parser: argparse.ArgumentParser, *, suppress: bool) -> None:
+    """The global options, accepted before and after the subcommand."""
+    default: Any = argparse.SUPPRESS if suppress else None
+    flag_default: Any = argparse.SUPPRESS if suppress else False
+    parser.add_argument("--server", metavar="URL", default=default, help="server address")
+    parser.add_argument("--data-dir", metavar="DIR", default=default, help="data folder")
+    parser.add_argument("--json", action="store_true", default=flag_default, help="JSON output")
+    parser.add_argument("--verbose", action="store_true", default=flag_default, help="more logging")
+    if not suppress:
+        parser.add_argument(
+            "--demo",
+            action="store_true",
+            help="start against the bundled contract test server with demo data",
+        )
+        parser.add_argument(
+            "--smoke-test", action="store_true", help="start the tray, quit after about 1 s"
+        )
+        parser.add_argument(
+            "--autostart", action="store_true", help="started by the login autostart entry"
+        )
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -14,9 +62,415 @@ def build_parser() -> argparse.ArgumentParser:
         "Without a command it starts the tray; with one it works headless.",
     )
     parser.add_argument("--version", action="version", version=f"timetray {__version__}")
-    parser.add_subparsers(dest="command", metavar="COMMAND")
+    _globals(parser, suppress=False)
+    common = argparse.ArgumentParser(add_help=False)
+    _globals(common, suppress=True)
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+
+    def add(name: str, help_text: str) -> argparse.ArgumentParser:
+        return sub.add_parser(name, help=help_text, parents=[common], description=help_text)
+
+    p = add("login", "sign in (the password is asked for, or read from stdin)")
+    p.add_argument("--email", required=True)
+    p.add_argument("--password-stdin", action="store_true", help="read the password from stdin")
+    add("logout", "sign out and forget the session")
+    add("status", "timer, attendance and queue")
+    add("tasks", "your tasks")
+    p = add("checkin", "check in")
+    p.add_argument("--mode", choices=("office", "wfh"), default="office")
+    p = add("checkout", "check out")
+    p.add_argument("--reason", help="why you leave before the end of your shift (or overtime)")
+    p.add_argument("--note", help="note for a checkout after the end of your shift")
+    p = add("break", "start or end a break")
+    p.add_argument("action", choices=("start", "end"))
+    p.add_argument(
+        "--type", dest="break_type", choices=("dinner", "prayer", "other"), default="other"
+    )
+    p.add_argument("--note")
+    p = add("start", "start the timer on a task")
+    p.add_argument("task", metavar="TASK", help="task id or a unique prefix of its title")
+    add("pause", "pause the timer")
+    add("resume", "resume the timer")
+    p = add("stop", "stop the timer and log the time")
+    p.add_argument("--notes")
+    p = add("log", "log a manual entry")
+    p.add_argument("task", metavar="TASK")
+    p.add_argument("--from", dest="start", required=True, metavar="ISO")
+    p.add_argument("--to", dest="end", required=True, metavar="ISO")
+    p.add_argument("--notes")
+    p = add("logs", "your time logs")
+    group = p.add_mutually_exclusive_group()
+    group.add_argument("--today", action="store_true")
+    group.add_argument("--week", action="store_true")
+    add("sync", "send everything queued now")
+    p = add("queue", "list, retry or discard queued items")
+    p.add_argument("action", nargs="?", choices=("list", "retry", "discard"), default="list")
+    p.add_argument("item", nargs="?", metavar="ID")
     return parser
 
 
+# ------------------------------------------------------------------------------ output ----
+class Out:
+    def __init__(self, as_json: bool) -> None:
+        self.as_json = as_json
+
+    def emit(self, obj: Any, text: str) -> None:
+        if self.as_json:
+            print(json.dumps(obj, default=str, indent=None))
+        else:
+            print(text)
+
+
+def _result_obj(result: Any) -> dict[str, Any]:
+    return {
+        "status": result.status,
+        "message": result.message,
+        "item_id": result.item_id,
+        "http_status": result.http_status,
+        "data": result.data,
+    }
+
+
+def _wait(fut: Future[Any]) -> Any:
+    return fut.result(timeout=WAIT_SECONDS)
+
+
+def _finish(out: Out, result: Any) -> int:
+    """Print a command's outcome and map it to the exit code."""
+    status = result.status
+    if status in ("done", "queued"):
+        text = result.message or status
+        if status == "queued" and "sync" not in text.lower():
+            text += " (saved on this computer; it will sync)"
+        out.emit(_result_obj(result), text)
+        return EXIT_OK
+    if out.as_json:
+        out.emit(_result_obj(result), "")
+    print(f"timetray: {result.message or status}", file=sys.stderr)
+    if status == "sign_in_needed":
+        return EXIT_SIGN_IN
+    return EXIT_REJECTED
+
+
+# ----------------------------------------------------------------------------- helpers ----
+def _parse_time(text: str, what: str) -> datetime:
+    try:
+        value = datetime.fromisoformat(text.strip().replace("Z", "+00:00"))
+    except ValueError:
+        raise UsageError(f"{what}: not an ISO date-time: {text!r}") from None
+    if value.tzinfo is None:
+        value = value.astimezone()  # a time typed without a zone is local time
+    return value
+
+
+def _resolve_task(core: Any, text: str) -> str:
+    def candidates() -> list[Any]:
+        tasks = list(core.snapshot().tasks)
+        wanted = text.strip().lower()
+        exact = [t for t in tasks if t.id.lower() == wanted]
+        if exact:
+            return exact
+        return [t for t in tasks if t.title.lower().startswith(wanted)]
+
+    found = candidates()
+    if len(found) != 1 and core.snapshot().signed_in:
+        _wait(core.refresh_tasks())
+        found = candidates()
+    if len(found) == 1:
+        return str(found[0].id)
+    if not found:
+        if len(text) == 36 and text.count("-") == 4:
+            return (
+                text.lower()
+            )  # an id we have not seen (e.g. task list not loaded): let the server judge
+        raise UsageError(f"no task matches {text!r} (see `timetray tasks`)")
+    names = ", ".join(f"{t.title!r}" for t in found[:5])
+    raise UsageError(f"{text!r} matches several tasks: {names}; type more of the title")
+
+
+def _status_obj(core: Any) -> dict[str, Any]:
+    snap = core.snapshot()
+    timer = snap.timer
+    now = core.clock.now()
+    return {
+        "signed_in": snap.signed_in,
+        "online": snap.sync.online,
+        "user": snap.user_name,
+        "email": snap.email,
+        "server": snap.server_url,
+        "attendance": {
+            "checked_in": snap.attendance.checked_in,
+            "on_break": snap.attendance.on_break,
+        },
+        "timer": None
+        if timer is None
+        else {
+            "task_id": timer.task_id,
+            "task_title": timer.task_title,
+            "project_title": timer.project_title,
+            "state": timer.state,
+            "pause_reason": timer.pause_reason,
+            "elapsed_seconds": int(timer.elapsed_seconds(now)),
+            "source": timer.source,
+        },
+        "queue": {"pending": snap.sync.pending, "parked": snap.sync.parked},
+    }
+
+
+def _hms(seconds: float) -> str:
+    s = int(seconds)
+    return f"{s // 3600}:{s % 3600 // 60:02d}:{s % 60:02d}"
+
+
+def _status_text(obj: dict[str, Any], snap: Any) -> str:
+    lines = []
+    if obj["signed_in"]:
+        lines.append(f"Signed in as {obj['user'] or obj['email']} on {obj['server']}")
+    else:
+        lines.append("Not signed in (timetray login --email you@example.com)")
+    lines.append("Online" if obj["online"] else "Offline: changes are saved and will sync")
+    att = obj["attendance"]
+    lines.append(
+        "Checked in" + (" (on a break)" if att["on_break"] else "")
+        if att["checked_in"]
+        else "Not checked in"
+    )
+    timer = obj["timer"]
+    if timer is None:
+        lines.append("No timer")
+    else:
+        where = " [measured on this computer]" if timer["source"] == "local" else ""
+        state = "running" if timer["state"] == "running" else (snap.timer.pause_text or "paused")
+        lines.append(
+            f"Timer: {timer['task_title'] or timer['task_id']} {_hms(timer['elapsed_seconds'])} "
+            f"{state}{where}"
+        )
+    q = obj["queue"]
+    lines.append(f"Queue: {q['pending']} waiting, {q['parked']} need attention")
+    return "\n".join(lines)
+
+
+# ---------------------------------------------------------------------------- commands ----
+def _signed_in(core: Any) -> bool:
+    if not core.snapshot().signed_in:
+        print(
+            "timetray: not signed in; run `timetray login --email you@example.com`", file=sys.stderr
+        )
+        return False
+    return True
+
+
+def _fresh(core: Any) -> None:
+    """Bring the cached state up to date before acting on it (best effort, quick offline)."""
+    _wait(core.sync_now())
+
+
+def _cmd_login(core: Any, o: argparse.Namespace, out: Out) -> int:
+    server = o.server or core.server_url()
+    if not server:
+        raise UsageError("which server? give --server URL (or set TIMETRAY_SERVER)")
+    if o.password_stdin:
+        password = sys.stdin.readline().rstrip("\r\n")
+    else:
+        password = getpass.getpass(f"Password for {o.email}: ")
+    if not password:
+        raise UsageError("empty password")
+    result = _wait(core.login(server, o.email, password))
+    if result.status == "rejected" and result.http_status in (401, 403):
+        print(f"timetray: {result.message}", file=sys.stderr)
+        return EXIT_SIGN_IN
+    return _finish(out, result)
+
+
+def _cmd_logout(core: Any, o: argparse.Namespace, out: Out) -> int:
+    return _finish(out, _wait(core.logout()))
+
+
+def _cmd_status(core: Any, o: argparse.Namespace, out: Out) -> int:
+    if core.snapshot().signed_in:
+        result = _wait(core.sync_now())
+        if result.status == "sign_in_needed":
+            obj = _status_obj(core)
+            out.emit(obj, _status_text(obj, core.snapshot()))
+            return EXIT_SIGN_IN
+    obj = _status_obj(core)
+    out.emit(obj, _status_text(obj, core.snapshot()))
+    return EXIT_OK if obj["signed_in"] else EXIT_SIGN_IN
+
+
+def _cmd_tasks(core: Any, o: argparse.Namespace, out: Out) -> int:
+    if not _signed_in(core):
+        return EXIT_SIGN_IN
+    result = _wait(core.refresh_tasks())
+    if result.status == "sign_in_needed":
+        return _finish(out, result)
+    tasks = [asdict(t) for t in core.snapshot().tasks]
+    text = "\n".join(
+        f"{t['id']}  {t['title']}  [{t['status']}]  {t['project_title'] or ''}"
+        + ("" if t["startable"] else f"  ({t['reason']})")
+        for t in tasks
+    )
+    if result.status != "done":
+        print(f"timetray: {result.message} (showing the saved list)", file=sys.stderr)
+    out.emit(tasks, text or "No tasks")
+    return EXIT_OK
+
+
+def _simple(
+    call: Callable[[Any, argparse.Namespace], Future[Any]], fresh: bool = True
+) -> Callable[[Any, argparse.Namespace, Out], int]:
+    def handler(core: Any, o: argparse.Namespace, out: Out) -> int:
+        if not _signed_in(core):
+            return EXIT_SIGN_IN
+        if fresh:
+            _fresh(core)
+        return _finish(out, _wait(call(core, o)))
+
+    return handler
+
+
+def _cmd_start(core: Any, o: argparse.Namespace, out: Out) -> int:
+    if not _signed_in(core):
+        return EXIT_SIGN_IN
+    _fresh(core)
+    task_id = _resolve_task(core, o.task)
+    return _finish(out, _wait(core.start_timer(task_id)))
+
+
+def _cmd_log(core: Any, o: argparse.Namespace, out: Out) -> int:
+    if not _signed_in(core):
+        return EXIT_SIGN_IN
+    start = _parse_time(o.start, "--from")
+    end = _parse_time(o.end, "--to")
+    if end <= start:
+        raise UsageError("--to must be after --from")
+    task_id = _resolve_task(core, o.task)
+    return _finish(out, _wait(core.log_manual(task_id, start, end, o.notes)))
+
+
+def _cmd_logs(core: Any, o: argparse.Namespace, out: Out) -> int:
+    if not _signed_in(core):
+        return EXIT_SIGN_IN
+    today = datetime.now().astimezone().replace(hour=0, minute=0, second=0, microsecond=0)
+    if o.week:
+        since = today - timedelta(days=today.weekday())
+    elif o.today:
+        since = today
+    else:
+        since = today - timedelta(days=30)
+    entries = _wait(core.logs(since))
+    objs = [asdict(e) for e in entries]
+    text = "\n".join(
+        f"{e.started_at.astimezone():%Y-%m-%d %H:%M}-{e.ended_at.astimezone():%H:%M} "
+        f"{e.duration_minutes:4d} min  {e.task_title}{'  (not synced yet)' if e.pending else ''}"
+        for e in entries
+    )
+    total = sum(e.duration_minutes for e in entries)
+    out.emit(objs, (text + "\n" if text else "") + f"Total: {total // 60} h {total % 60:02d} min")
+    return EXIT_OK
+
+
+def _cmd_sync(core: Any, o: argparse.Namespace, out: Out) -> int:
+    if not _signed_in(core):
+        return EXIT_SIGN_IN
+    return _finish(out, _wait(core.sync_now()))
+
+
+def _find_item(core: Any, text: str | None) -> str:
+    if not text:
+        raise UsageError("give the item ID (see `timetray queue list`)")
+    matches = [e.id for e in core.outbox() if e.id.startswith(text.lower())]
+    if len(matches) != 1:
+        raise UsageError(f"no single queued item matches {text!r}")
+    return str(matches[0])
+
+
+def _cmd_queue(core: Any, o: argparse.Namespace, out: Out) -> int:
+    if o.action == "list":
+        entries = core.outbox()
+        objs = [
+            {
+                "id": e.id,
+                "kind": e.kind,
+                "state": e.state,
+                "attempts": e.attempts,
+                "last_error": e.last_error,
+                "summary": e.summary,
+                "created_at": e.created_at,
+                "payload": e.payload,
+            }
+            for e in entries
+        ]
+        text = "\n".join(
+            f"{e.id[:8]}  {e.state:9s} {e.summary}"
+            + (f"  -- {e.last_error}" if e.last_error else "")
+            for e in entries
+        )
+        out.emit(objs, text or "The queue is empty.")
+        return EXIT_OK
+    item_id = _find_item(core, o.item)
+    if o.action == "retry":
+        if not _signed_in(core):
+            return EXIT_SIGN_IN
+        return _finish(out, _wait(core.retry_parked(item_id)))
+    return _finish(out, _wait(core.discard_parked(item_id)))
+
+
+HANDLERS: dict[str, Callable[[Any, argparse.Namespace, Out], int]] = {
+    "login": _cmd_login,
+    "logout": _cmd_logout,
+    "status": _cmd_status,
+    "tasks": _cmd_tasks,
+    "checkin": _simple(lambda c, o: c.check_in(o.mode)),
+    "checkout": _simple(
+        lambda c, o: c.check_out(
+            early_reason=o.reason if not o.note else None,
+            after_shift_reason=o.reason if o.note else None,
+            after_shift_note=o.note,
+        )
+    ),
+    "break": _simple(
+        lambda c, o: c.start_break(o.break_type, o.note) if o.action == "start" else c.end_break()
+    ),
+    "start": _cmd_start,
+    "pause": _simple(lambda c, o: c.pause()),
+    "resume": _simple(lambda c, o: c.resume()),
+    "stop": _simple(lambda c, o: c.stop(o.notes)),
+    "log": _cmd_log,
+    "logs": _cmd_logs,
+    "sync": _cmd_sync,
+    "queue": _cmd_queue,
+}
+
+
 def run(options: argparse.Namespace) -> int:
-    raise SystemExit(f"timetray: command {options.command!r} is not implemented yet")
+    from app import logging_setup, paths
+    from app.config import load_settings
+    from app.core.service import Core
+
+    command = options.command
+    handler = HANDLERS.get(command)
+    if handler is None:
+        print(f"timetray: unknown command {command!r}", file=sys.stderr)
+        return EXIT_USAGE
+    data_dir = paths.data_dir(getattr(options, "data_dir", None))
+    verbose = bool(getattr(options, "verbose", False))
+    with contextlib.suppress(OSError):  # no log file is no reason to refuse the command
+        logging_setup.configure(paths.log_dir(data_dir), verbose=verbose, stderr=verbose)
+    config_dir = Path(options.data_dir) if getattr(options, "data_dir", None) else None
+    loaded = load_settings(
+        config_dir=config_dir, cli={"server_url": getattr(options, "server", None)}
+    )
+    out = Out(bool(getattr(options, "json", False)))
+    core = Core(loaded.values, data_dir, role="cli")
+    try:
+        core.open(poll=False)
+        return handler(core, options, out)
+    except UsageError as exc:
+        print(f"timetray: {exc}", file=sys.stderr)
+        return EXIT_USAGE
+    except KeyboardInterrupt:
+        print("timetray: interrupted; anything already queued is kept", file=sys.stderr)
+        return 130
+    finally:
+        core.shutdown()

@@ -1,0 +1,233 @@
+"""The core against the contract test server: commands, the outbox, exactly-once, auto-pause."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+import httpx
+
+from app.core.service import Core
+from tests.backend import BackendHandle
+from tests.core.conftest import EMAIL, PASSWORD
+from tests.core.proxy import Proxy
+
+TRAY = "60000000-0000-4000-8000-000000000003"
+SPEC = "60000000-0000-4000-8000-000000000002"
+BLOCKED = "60000000-0000-4000-8000-000000000004"
+DAY = datetime(2026, 1, 5, 9, 0, tzinfo=UTC)
+
+
+def my_logs(server: BackendHandle) -> list[dict[str, object]]:
+    with httpx.Client(base_url=server.url + "/api/v1") as h:
+        token = h.post("/auth/login", json={"email": EMAIL, "password": PASSWORD}).json()[
+            "access_token"
+        ]
+        logs: list[dict[str, object]] = h.get(
+            "/time-logs/me", headers={"Authorization": f"Bearer {token}"}
+        ).json()
+        return logs
+
+
+def manual(core: Core, hour: int, task: str = SPEC) -> str:
+    start = DAY + timedelta(hours=hour)
+    fut = core.log_manual(task, start, start + timedelta(minutes=30), f"entry {hour}")
+    return fut.result(30).status
+
+
+def test_online_commands_show_their_result_at_once(core: Core, server: BackendHandle) -> None:
+    assert core.check_in("office").result(30).status == "done"
+    started = core.start(TRAY).result(30)
+    assert started.status == "done", started.message
+    snap = core.snapshot()
+    assert snap.timer is not None and snap.timer.source == "server"
+    assert snap.timer.state == "running"
+    assert core.pause().result(30).status == "done"
+    snap = core.snapshot()
+    assert snap.timer is not None and snap.timer.pause_reason == "manual_pause"
+    stopped = core.stop("done for now").result(30)
+    assert stopped.status == "done"
+    assert core.snapshot().timer is None
+    logs = [entry for entry in my_logs(server) if entry["source_type"] == "timer"]
+    assert len(logs) == 1 and logs[0]["notes"] == "done for now"
+
+
+def test_offline_manual_entry_is_queued_then_synced_by_itself(
+    core: Core, server: BackendHandle, proxy: Proxy
+) -> None:
+    proxy.down()
+    result = core.log_manual(SPEC, DAY, DAY + timedelta(hours=1), "offline").result(30)
+    assert result.status == "queued"
+    assert "saved" in result.message.lower()
+    assert any(n.kind == "queued" for n in core.notices)  # type: ignore[attr-defined]
+    assert core.snapshot().sync.pending == 1
+    proxy.up()
+    assert core.sync_now().result(30).status == "done"
+    assert core.snapshot().sync.pending == 0
+    assert [e["notes"] for e in my_logs(server)] == ["offline"]
+
+
+def test_offline_timer_becomes_manual_entries_without_the_pauses(
+    core: Core, server: BackendHandle, proxy: Proxy
+) -> None:
+    assert core.check_in().result(30).status == "done"
+    proxy.down()
+    result = core.start(TRAY).result(30)
+    assert result.status == "queued"
+    core._refresh_view()
+    snap = core.snapshot()
+    assert snap.timer is not None and snap.timer.source == "local"
+    import time
+
+    time.sleep(1.2)
+    assert core.pause().result(5).ok
+    time.sleep(1.0)
+    assert core.resume().result(5).ok
+    time.sleep(1.2)
+    assert core.stop("offline work").result(30).status == "queued"
+    proxy.up()
+    assert core.sync_now().result(30).status == "done"
+    logs = my_logs(server)
+    assert len(logs) == 2
+    assert all(e["source_type"] == "manual" for e in logs)
+    assert all("recorded offline" in str(e["notes"]) for e in logs)
+    assert all(str(e["notes"]).startswith("offline work") for e in logs)
+
+
+def test_lost_response_after_commit_makes_no_duplicate(core: Core, server: BackendHandle) -> None:
+    server.set_faults(drop_after_commit={"count": 1, "path_prefix": "/api/v1/time-logs/manual"})
+    first = core.log_manual(SPEC, DAY, DAY + timedelta(minutes=45), "once").result(30)
+    assert first.status == "queued"  # outcome unknown: kept, to be checked
+    assert core.sync_now().result(30).status == "done"
+    assert len(my_logs(server)) == 1
+
+
+def test_a_parked_item_does_not_block_the_ones_behind(core: Core, server: BackendHandle) -> None:
+    assert manual(core, 1) == "done"
+    assert manual(core, 2, BLOCKED) == "rejected"
+    assert manual(core, 3) == "done"
+    parked = [e for e in core.outbox() if e.state == "parked"]
+    assert len(parked) == 1 and "blocked" in (parked[0].last_error or "")
+    assert any(n.kind == "parked" for n in core.notices)  # type: ignore[attr-defined]
+    assert len(my_logs(server)) == 2
+    assert core.discard_parked(parked[0].id).result(5).status == "done"
+    assert core.outbox() == []
+
+
+def test_transient_errors_are_retried_and_429_honoured(core: Core, server: BackendHandle) -> None:
+    server.set_faults(
+        fail_next={"count": 1, "status": 503, "path_prefix": "/api/v1/time-logs/manual"}
+    )
+    assert manual(core, 4) == "queued"
+    assert core.sync_now().result(30).status == "done"
+    server.set_faults(
+        fail_next={
+            "count": 1,
+            "status": 429,
+            "retry_after": 1,
+            "path_prefix": "/api/v1/time-logs/manual",
+        }
+    )
+    assert manual(core, 5) == "queued"
+    snap = core.snapshot()
+    assert snap.sync.next_retry_at is not None
+    assert snap.sync.next_retry_at - datetime.now(UTC) > timedelta(seconds=0.5)
+    assert core.sync_now().result(30).status == "done"
+    assert len(my_logs(server)) == 2
+
+
+def test_expired_token_mid_drain_refreshes_once(
+    core: Core, server: BackendHandle, proxy: Proxy
+) -> None:
+    proxy.down()
+    for hour in range(5):
+        assert manual(core, hour) == "queued"
+    proxy.up()
+    before = server.refreshes
+    server.expire_tokens()
+    assert core.sync_now().result(30).status == "done"
+    assert server.refreshes == before + 1
+    assert len(my_logs(server)) == 5
+
+
+def test_revoked_refresh_asks_to_sign_in_and_keeps_the_queue(
+    core: Core, server: BackendHandle
+) -> None:
+    api = core.syncer.api  # type: ignore[union-attr]
+    assert api is not None
+    stolen = api.token_store.load()
+    with httpx.Client(base_url=server.url + "/api/v1") as h:
+        assert h.post("/auth/refresh", json={"refresh_token": stolen}).status_code == 200
+    server.expire_tokens()
+    result = core.log_manual(SPEC, DAY, DAY + timedelta(minutes=20), None).result(30)
+    assert result.status == "sign_in_needed"
+    assert not core.snapshot().signed_in
+    assert any(n.kind == "sign_in_needed" for n in core.notices)  # type: ignore[attr-defined]
+    assert core.snapshot().sync.pending == 1
+    assert core.login(core.server_url() or "", EMAIL, PASSWORD).result(30).status == "done"
+    assert core.snapshot().sync.pending == 0
+    assert len(my_logs(server)) == 1
+
+
+def test_server_auto_checkout_pauses_within_one_poll_and_check_in_resumes(
+    core: Core, server: BackendHandle
+) -> None:
+    assert core.check_in().result(30).status == "done"
+    assert core.start(TRAY).result(30).status == "done"
+    server.auto_checkout(EMAIL)
+    assert core.sync_now().result(30).status == "done"
+    snap = core.snapshot()
+    assert snap.timer is not None and snap.timer.state == "paused"
+    assert snap.timer.pause_reason == "attendance_checkout"
+    assert not snap.attendance.checked_in
+    kinds = [n.kind for n in core.notices]  # type: ignore[attr-defined]
+    assert kinds.count("auto_pause") == 1
+    assert core.sync_now().result(30).status == "done"
+    assert [n.kind for n in core.notices].count("auto_pause") == 1  # type: ignore[attr-defined]
+    assert core.check_in().result(30).status == "done"
+    snap = core.snapshot()
+    assert snap.timer is not None and snap.timer.state == "running"
+    assert "auto_resume" in [n.kind for n in core.notices]  # type: ignore[attr-defined]
+
+
+def test_break_round_trip_and_manual_pause_stays(core: Core, server: BackendHandle) -> None:
+    assert core.check_in().result(30).status == "done"
+    assert core.start(TRAY).result(30).status == "done"
+    assert core.start_break("dinner").result(30).status == "done"
+    snap = core.snapshot()
+    assert snap.timer is not None and snap.timer.pause_reason == "break_started"
+    assert snap.attendance.on_break
+    assert core.end_break().result(30).status == "done"
+    snap = core.snapshot()
+    assert snap.timer is not None and snap.timer.state == "running"
+    # A manual pause is never resumed by the end of a break or a check-in.
+    assert core.pause().result(30).status == "done"
+    assert core.start_break("prayer").result(30).status == "done"
+    assert core.end_break().result(30).status == "done"
+    snap = core.snapshot()
+    assert snap.timer is not None and snap.timer.state == "paused"
+    assert snap.timer.pause_reason == "manual_pause"
+    assert core.check_out().result(30).status == "done"
+    assert core.check_in().result(30).status == "done"
+    assert core.snapshot().timer.state == "paused"  # type: ignore[union-attr]
+
+
+def test_checkout_while_running_then_checkin_round_trip(core: Core, server: BackendHandle) -> None:
+    assert core.check_in().result(30).status == "done"
+    assert core.start(TRAY).result(30).status == "done"
+    assert core.check_out().result(30).status == "done"
+    snap = core.snapshot()
+    assert snap.timer is not None and snap.timer.pause_reason == "attendance_checkout"
+    assert core.check_in("wfh").result(30).status == "done"
+    snap = core.snapshot()
+    assert snap.timer is not None and snap.timer.state == "running"
+
+
+def test_start_after_unknown_outcome_is_not_sent_twice(core: Core, server: BackendHandle) -> None:
+    assert core.check_in().result(30).status == "done"
+    server.set_faults(drop_after_commit={"count": 1, "path_prefix": "/api/v1/time-logs/start"})
+    first = core.start(TRAY).result(30)
+    assert first.status == "queued"
+    assert core.sync_now().result(30).status == "done"
+    snap = core.snapshot()
+    assert snap.timer is not None and snap.timer.source == "server"
+    assert server.requests.get("/api/v1/time-logs/start", 0) == 1

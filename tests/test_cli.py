@@ -1,0 +1,184 @@
+"""The headless CLI as a user runs it: separate processes sharing one data folder."""
+
+from __future__ import annotations
+
+import json
+import os
+import random
+import signal
+import subprocess
+import sys
+import time
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from urllib.parse import urlsplit
+
+import httpx
+import pytest
+
+from offline_queue import Store
+from tests.backend import BackendHandle
+from tests.core.proxy import Proxy
+
+EMAIL, PASSWORD = "emp1@example.com", "Employee1234!"
+SPEC = "60000000-0000-4000-8000-000000000002"
+
+
+def env_for(tmp_path: Path, server: BackendHandle) -> dict[str, str]:
+    env = dict(os.environ)
+    env.update(
+        PYTHON_KEYRING_BACKEND="tests.core.filekeyring.FileKeyring",
+        TIMETRAY_TEST_KEYRING=str(tmp_path / "keyring.json"),
+        TIMETRAY_DATA_DIR=str(tmp_path / "data"),
+        TIMETRAY_SERVER=server.url,
+    )
+    return env
+
+
+def cli(
+    env: dict[str, str], *args: str, stdin: str | None = None
+) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "app", *args],
+        capture_output=True,
+        text=True,
+        env=env,
+        input=stdin,
+        timeout=120,
+        cwd=Path(__file__).resolve().parents[1],
+    )
+
+
+def server_logs(server: BackendHandle) -> list[dict[str, object]]:
+    with httpx.Client(base_url=server.url + "/api/v1", timeout=30) as h:
+        token = h.post("/auth/login", json={"email": EMAIL, "password": PASSWORD}).json()[
+            "access_token"
+        ]
+        logs: list[dict[str, object]] = h.get(
+            "/time-logs/me", headers={"Authorization": f"Bearer {token}"}
+        ).json()
+    return logs
+
+
+@pytest.fixture
+def env(tmp_path: Path, server: BackendHandle) -> dict[str, str]:
+    e = env_for(tmp_path, server)
+    done = cli(e, "login", "--email", EMAIL, "--password-stdin", stdin=PASSWORD + "\n")
+    assert done.returncode == 0, done.stderr
+    return e
+
+
+def test_status_json_has_the_promised_shape(env: dict[str, str]) -> None:
+    assert cli(env, "checkin", "--mode", "wfh").returncode == 0
+    assert cli(env, "start", "implement").returncode == 0  # a unique title prefix
+    done = cli(env, "status", "--json")
+    assert done.returncode == 0, done.stderr
+    obj = json.loads(done.stdout)
+    assert obj["signed_in"] is True and obj["online"] is True
+    assert obj["attendance"] == {"checked_in": True, "on_break": False}
+    timer = obj["timer"]
+    assert timer["task_title"] == "Implement tray sync"
+    assert timer["state"] == "running" and timer["source"] == "server"
+    assert isinstance(timer["elapsed_seconds"], int)
+    assert obj["queue"] == {"pending": 0, "parked": 0}
+    assert cli(env, "pause").returncode == 0
+    obj = json.loads(cli(env, "--json", "status").stdout)
+    assert obj["timer"]["state"] == "paused" and obj["timer"]["pause_reason"] == "manual_pause"
+    done = cli(env, "stop", "--notes", "cli")
+    assert done.returncode == 0 and "stopped" in done.stdout.lower()
+
+
+def test_exit_codes(env: dict[str, str], tmp_path: Path, server: BackendHandle) -> None:
+    rejected = cli(
+        env, "log", "fix login", "--from", "2026-01-01T10:00Z", "--to", "2026-01-01T11:00Z"
+    )
+    assert rejected.returncode == 1
+    assert "blocked" in rejected.stderr
+    assert (
+        cli(
+            env, "log", "zzz-no-such-task", "--from", "2026-01-01T10:00", "--to", "2026-01-01T11:00"
+        ).returncode
+        == 2
+    )
+    assert (
+        cli(env, "log", "review", "--from", "yesterday", "--to", "2026-01-01T11:00").returncode == 2
+    )
+    listed = cli(env, "queue", "list", "--json")
+    items = json.loads(listed.stdout)
+    assert [i["state"] for i in items] == ["parked"]
+    assert {"id", "kind", "state", "attempts", "last_error"} <= set(items[0])
+    assert cli(env, "queue", "discard", items[0]["id"][:8]).returncode == 0
+    fresh = env_for(tmp_path / "other", server)
+    assert cli(fresh, "status").returncode == 3
+    assert cli(fresh, "pause").returncode == 3
+    wrong = cli(fresh, "login", "--email", EMAIL, "--password-stdin", stdin="nope\n")
+    assert wrong.returncode == 3 and "Invalid email or password" in wrong.stderr
+
+
+def test_offline_entry_is_saved_and_said_so(tmp_path: Path, server: BackendHandle) -> None:
+    proxy = Proxy(urlsplit(server.url).port or 80)
+    env = dict(env_for(tmp_path, server), TIMETRAY_SERVER=proxy.url)
+    assert cli(env, "login", "--email", EMAIL, "--password-stdin", stdin=PASSWORD).returncode == 0
+    proxy.down()  # the network is gone
+    done = cli(env, "log", SPEC, "--from", "2026-02-01T10:00Z", "--to", "2026-02-01T10:30Z")
+    assert done.returncode == 0, done.stderr
+    assert "sync" in done.stdout.lower()
+    obj = json.loads(cli(env, "status", "--json").stdout)
+    assert obj["online"] is False and obj["queue"]["pending"] == 1
+    proxy.up()
+    assert cli(env, "sync").returncode == 0
+    assert len(server_logs(server)) == 1
+    proxy.down()
+
+
+def _fill(store: Store, start: datetime, n: int) -> list[str]:
+    stamps = []
+    for i in range(n):
+        s = start + timedelta(minutes=2 * i)
+        payload = {
+            "task_id": SPEC,
+            "started_at": s.isoformat().replace("+00:00", "Z"),
+            "ended_at": (s + timedelta(minutes=1)).isoformat().replace("+00:00", "Z"),
+            "notes": f"item {i}",
+            "at": s.isoformat(),
+        }
+        store.enqueue("manual", payload)
+        stamps.append(payload["started_at"])
+    return stamps
+
+
+def test_sigkill_during_a_200_item_drain_loses_and_doubles_nothing(
+    env: dict[str, str], tmp_path: Path, server: BackendHandle
+) -> None:
+    rng = random.Random(4)
+    server.set_faults(latency_ms=3)
+    expected: list[str] = []
+    kills = 0
+    batch = 0
+    deadline = time.monotonic() + 90
+    while kills < 20 and time.monotonic() < deadline:
+        store = Store.open(tmp_path / "data")
+        expected += _fill(store, datetime(2025, 1, 1, tzinfo=UTC) + timedelta(days=batch), 200)
+        batch += 1
+        while store.counts().get("pending", 0) + store.counts().get("in_flight", 0):
+            proc = subprocess.Popen(
+                [sys.executable, "-m", "app", "sync"],
+                env=env,
+                stdout=subprocess.DEVNULL,
+                stderr=subprocess.DEVNULL,
+                cwd=Path(__file__).resolve().parents[1],
+            )
+            time.sleep(rng.uniform(0.5, 1.6))
+            if proc.poll() is None:
+                proc.send_signal(signal.SIGKILL)
+                kills += 1
+            proc.wait()
+        store.close()
+    server.set_faults(latency_ms=0)
+    assert kills >= 20
+    done = cli(env, "sync")
+    assert done.returncode == 0
+    seen = [str(log["started_at"]) for log in server_logs(server)]
+    norm = sorted(s.replace(".000000", "") for s in seen)
+    assert len(seen) == len(set(seen)), "a duplicate reached the server"
+    assert norm == sorted(expected), "an item was lost"

@@ -1,0 +1,64 @@
+"""The house rules of docs/architecture.md, checked on the source: imports point down only."""
+
+from __future__ import annotations
+
+import ast
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def _imports(path: Path) -> set[str]:
+    tree = ast.parse(path.read_text(encoding="utf-8"), filename=str(path))
+    found: set[str] = set()
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Import):
+            found.update(alias.name for alias in node.names)
+        elif isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
+            found.add(node.module)
+    return found
+
+
+def _sources(*parts: str) -> list[Path]:
+    files: list[Path] = []
+    for part in parts:
+        target = ROOT / part
+        files.extend(sorted(target.rglob("*.py")) if target.is_dir() else [target])
+    return [f for f in files if f.exists()]
+
+
+def _offenders(files: list[Path], forbidden: tuple[str, ...]) -> list[str]:
+    return [
+        f"{file.relative_to(ROOT)} imports {name}"
+        for file in files
+        for name in sorted(_imports(file))
+        if name.split(".")[0] in forbidden or name.startswith(forbidden)
+    ]
+
+
+BELOW_UI = ("app/core", "app/api", "app/policy", "offline_queue", "app/config.py", "app/cli.py")
+
+
+@pytest.mark.parametrize("part", BELOW_UI)
+def test_no_qt_below_the_ui(part: str) -> None:
+    assert _offenders(_sources(part), ("PySide6", "shiboken6", "app.ui")) == []
+
+
+def test_offline_queue_knows_nothing_of_http_or_the_app() -> None:
+    assert _offenders(_sources("offline_queue"), ("httpx", "app")) == []
+
+
+def test_api_knows_nothing_of_the_queue_or_the_core() -> None:
+    assert _offenders(_sources("app/api"), ("offline_queue", "app.core", "apscheduler")) == []
+
+
+def test_ui_does_no_http_or_sql() -> None:
+    forbidden = ("httpx", "sqlite3", "sqlite_utils", "offline_queue", "app.api.client")
+    assert _offenders(_sources("app/ui"), forbidden) == []
+
+
+def test_only_the_shim_imports_pyside() -> None:
+    files = [f for f in _sources("app/ui") if f.name != "qt.py"]
+    assert _offenders(files, ("PySide6",)) == []
