@@ -1,0 +1,1 @@
+"""The tray (PySide6). Every Qt import goes through app.ui.qt."""

@@ -1,0 +1,39 @@
+"""Small pieces shared by the dialogs."""
+
+from __future__ import annotations
+
+from app.ui.qt import QEvent, QKeyEvent, QLabel, QObject, QPlainTextEdit, Qt, QWidget
+
+
+class SubmitOnEnter(QObject):
+    """Makes Enter in a multi-line notes box submit the dialog (Shift+Enter adds a line), so
+    every dialog behaves the same: Enter submits, Esc cancels."""
+
+    def __init__(self, edit: QPlainTextEdit, submit: object) -> None:
+        super().__init__(edit)
+        self._submit = submit
+        edit.installEventFilter(self)
+
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:
+        if event.type() == QEvent.Type.KeyPress and isinstance(event, QKeyEvent):
+            enter = event.key() in (Qt.Key.Key_Return, Qt.Key.Key_Enter)
+            if enter and not event.modifiers() & Qt.KeyboardModifier.ShiftModifier:
+                if callable(self._submit):
+                    self._submit()
+                return True
+        return False
+
+
+def error_label(parent: QWidget | None = None) -> QLabel:
+    label = QLabel(parent)
+    label.setWordWrap(True)
+    label.setObjectName("error")
+    label.setStyleSheet("color: #d93025;")
+    label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+    label.hide()
+    return label
+
+
+def show_error(label: QLabel, text: str) -> None:
+    label.setText(text)
+    label.setVisible(bool(text))

@@ -1,0 +1,153 @@
+"""Settings: the user's own layer. Keys locked by machine policy are shown but read-only."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from app.ui.dialogs.common import error_label, show_error
+from app.ui.qt import (
+    QCheckBox,
+    QDialog,
+    QDialogButtonBox,
+    QDoubleSpinBox,
+    QFileDialog,
+    QFormLayout,
+    QHBoxLayout,
+    QLabel,
+    QLineEdit,
+    QPushButton,
+    QSpinBox,
+    QVBoxLayout,
+    QWidget,
+    Signal,
+)
+from app.ui.settings_port import SettingsPort
+
+LOCKED_TIP = "Set by your organisation (machine policy); it cannot be changed here."
+
+
+class SettingsDialog(QDialog):
+    submitted = Signal(object)  # dict of changed keys
+
+    def __init__(self, settings: SettingsPort, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setWindowTitle("Timetray settings")
+        self.settings = settings
+        self.server_url = QLineEdit(settings.get("server_url") or "")
+        self.poll_interval_seconds = QSpinBox()
+        self.poll_interval_seconds.setRange(5, 3600)
+        self.poll_interval_seconds.setSuffix(" s")
+        self.poll_interval_seconds.setValue(int(settings.get("poll_interval_seconds")))
+        self.auto_resume = QCheckBox("Resume the timer after a break or a new check-in")
+        self.auto_resume.setChecked(bool(settings.get("auto_resume")))
+        self.autostart = QCheckBox("Start Timetray when I log in")
+        self.autostart.setChecked(bool(settings.get("autostart")))
+        self.notifications = QCheckBox("Show notifications")
+        self.notifications.setChecked(bool(settings.get("notifications")))
+        self.long_timer_hours = QDoubleSpinBox()
+        self.long_timer_hours.setRange(0, 24)
+        self.long_timer_hours.setDecimals(1)
+        self.long_timer_hours.setSpecialValueText("never")
+        self.long_timer_hours.setSuffix(" h")
+        self.long_timer_hours.setValue(float(settings.get("long_timer_hours") or 0))
+        self.idle_reminder_minutes = QSpinBox()
+        self.idle_reminder_minutes.setRange(0, 480)
+        self.idle_reminder_minutes.setSpecialValueText("never")
+        self.idle_reminder_minutes.setSuffix(" min")
+        self.idle_reminder_minutes.setValue(int(settings.get("idle_reminder_minutes") or 0))
+        self.ca_bundle = QLineEdit(str(settings.get("ca_bundle") or ""))
+        self.ca_bundle.setPlaceholderText("System certificates")
+        browse = QPushButton("Browse…")
+        browse.clicked.connect(self._browse)
+        ca_row = QWidget()
+        ca_layout = QHBoxLayout(ca_row)
+        ca_layout.setContentsMargins(0, 0, 0, 0)
+        ca_layout.addWidget(self.ca_bundle)
+        ca_layout.addWidget(browse)
+        self._ca_browse = browse
+
+        form = QFormLayout()
+        form.addRow("Server", self.server_url)
+        form.addRow("Check the server every", self.poll_interval_seconds)
+        form.addRow("", self.auto_resume)
+        form.addRow("", self.autostart)
+        form.addRow("", self.notifications)
+        form.addRow("Remind me when a timer runs longer than", self.long_timer_hours)
+        form.addRow("Remind me when checked in without a timer for", self.idle_reminder_minutes)
+        form.addRow("Custom CA bundle", ca_row)
+        self.error = error_label()
+        buttons = QDialogButtonBox(
+            QDialogButtonBox.StandardButton.Save | QDialogButtonBox.StandardButton.Cancel
+        )
+        buttons.accepted.connect(self.accept)
+        buttons.rejected.connect(self.reject)
+        layout = QVBoxLayout(self)
+        layout.addLayout(form)
+        if settings.locked & set(self._widgets()):
+            note = QLabel("Greyed-out settings are managed by your organisation.")
+            note.setWordWrap(True)
+            layout.addWidget(note)
+        layout.addWidget(self.error)
+        layout.addWidget(buttons)
+        for key, widget in self._widgets().items():
+            if key in settings.locked:
+                widget.setEnabled(False)
+                widget.setToolTip(LOCKED_TIP)
+                if key == "ca_bundle":
+                    browse.setEnabled(False)
+
+    def _widgets(self) -> dict[str, QWidget]:
+        return {
+            "server_url": self.server_url,
+            "poll_interval_seconds": self.poll_interval_seconds,
+            "auto_resume": self.auto_resume,
+            "autostart": self.autostart,
+            "notifications": self.notifications,
+            "long_timer_hours": self.long_timer_hours,
+            "idle_reminder_minutes": self.idle_reminder_minutes,
+            "ca_bundle": self.ca_bundle,
+        }
+
+    def _browse(self) -> None:
+        path, _ = QFileDialog.getOpenFileName(
+            self, "CA bundle", "", "Certificates (*.pem *.crt *.cer);;All files (*)"
+        )
+        if path:
+            self.ca_bundle.setText(path)
+
+    def values(self) -> dict[str, Any]:
+        return {
+            "server_url": self.server_url.text().strip().rstrip("/") or None,
+            "poll_interval_seconds": self.poll_interval_seconds.value(),
+            "auto_resume": self.auto_resume.isChecked(),
+            "autostart": self.autostart.isChecked(),
+            "notifications": self.notifications.isChecked(),
+            "long_timer_hours": self.long_timer_hours.value(),
+            "idle_reminder_minutes": self.idle_reminder_minutes.value(),
+            "ca_bundle": self.ca_bundle.text().strip() or None,
+        }
+
+    def changes(self) -> dict[str, Any]:
+        """Only what the user changed and may change, so policy keys are never written."""
+        out: dict[str, Any] = {}
+        for key, value in self.values().items():
+            if key in self.settings.locked:
+                continue
+            current = self.settings.get(key)
+            if isinstance(value, float):
+                same = current is not None and abs(float(current) - value) < 1e-9
+            elif isinstance(value, bool):
+                same = bool(current) == value
+            else:
+                same = current == value
+            if not same:
+                out[key] = value
+        return out
+
+    def accept(self) -> None:
+        url = self.values()["server_url"]
+        if url and not str(url).startswith(("http://", "https://")):
+            show_error(self.error, "The server address must start with https:// (or http://).")
+            return
+        self.submitted.emit(self.changes())
+        super().accept()

@@ -1,0 +1,92 @@
+"""Sign in: server URL, e-mail, password, and the server's own words when it refuses."""
+
+from __future__ import annotations
+
+from app.ui.dialogs.common import error_label, show_error
+from app.ui.qt import (
+    QDialog,
+    QDialogButtonBox,
+    QFormLayout,
+    QLabel,
+    QLineEdit,
+    QVBoxLayout,
+    QWidget,
+    Signal,
+)
+
+
+class SignInDialog(QDialog):
+    submitted = Signal(str, str, str)  # server_url, email, password
+
+    def __init__(
+        self,
+        server_url: str | None,
+        email: str | None,
+        *,
+        server_locked: bool = False,
+        parent: QWidget | None = None,
+    ) -> None:
+        super().__init__(parent)
+        self.setWindowTitle("Sign in to Timetray")
+        self.server = QLineEdit(server_url or "")
+        self.server.setPlaceholderText("https://hr.example.com")
+        if server_locked:
+            self.server.setReadOnly(True)
+            self.server.setToolTip("Set by your organisation")
+        self.email = QLineEdit(email or "")
+        self.email.setPlaceholderText("you@example.com")
+        self.password = QLineEdit()
+        self.password.setEchoMode(QLineEdit.EchoMode.Password)
+        self.status = QLabel()
+        self.error = error_label()
+        form = QFormLayout()
+        form.addRow("Server", self.server)
+        form.addRow("E-mail", self.email)
+        form.addRow("Password", self.password)
+        self.buttons = QDialogButtonBox(
+            QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel
+        )
+        ok = self.buttons.button(QDialogButtonBox.StandardButton.Ok)
+        ok.setText("Sign in")
+        ok.setDefault(True)
+        self.buttons.accepted.connect(self.accept)
+        self.buttons.rejected.connect(self.reject)
+        layout = QVBoxLayout(self)
+        layout.addLayout(form)
+        layout.addWidget(self.error)
+        layout.addWidget(self.status)
+        layout.addWidget(self.buttons)
+        (self.password if server_url and email else self.server).setFocus()
+
+    def accept(self) -> None:
+        """Validates, then asks the controller to sign in; the dialog closes only on success."""
+        server = self.server.text().strip().rstrip("/")
+        email = self.email.text().strip()
+        password = self.password.text()
+        if not server.startswith(("http://", "https://")):
+            show_error(self.error, "The server address must start with https:// (or http://).")
+            return
+        if "@" not in email:
+            show_error(self.error, "Enter your work e-mail address.")
+            return
+        if not password:
+            show_error(self.error, "Enter your password.")
+            return
+        self.set_busy(True)
+        self.submitted.emit(server, email, password)
+
+    def set_busy(self, busy: bool) -> None:
+        self.buttons.button(QDialogButtonBox.StandardButton.Ok).setEnabled(not busy)
+        self.status.setText("Signing in…" if busy else "")
+        if busy:
+            show_error(self.error, "")
+
+    def show_failure(self, message: str) -> None:
+        self.set_busy(False)
+        show_error(self.error, message)
+        self.password.selectAll()
+        self.password.setFocus()
+
+    def finish(self) -> None:
+        self.password.clear()
+        super().accept()

@@ -1,0 +1,55 @@
+"""The small window shown when no system tray appears: the same state and the same menu."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from app.ui.qt import (
+    QCloseEvent,
+    QHBoxLayout,
+    QLabel,
+    QMenu,
+    QPushButton,
+    QVBoxLayout,
+    QWidget,
+)
+
+
+class FallbackWindow(QWidget):
+    def __init__(self, menu: QMenu, on_close: Callable[[], None]) -> None:
+        super().__init__()
+        self.setObjectName("fallback_window")
+        self.setWindowTitle("Timetray")
+        self._on_close = on_close
+        self.header = QLabel()
+        font = self.header.font()
+        font.setPointSizeF(font.pointSizeF() * 1.3)
+        font.setBold(True)
+        self.header.setFont(font)
+        self.header.setWordWrap(True)
+        self.details = QLabel()
+        self.details.setWordWrap(True)
+        self.message = QLabel()
+        self.message.setWordWrap(True)
+        self.message.setObjectName("message")
+        self.primary = QPushButton()
+        self.primary.setObjectName("primary")
+        self.stop_button = QPushButton("Stop…")
+        self.menu_button = QPushButton("Menu")
+        self.menu_button.setMenu(menu)
+        buttons = QHBoxLayout()
+        buttons.addWidget(self.primary)
+        buttons.addWidget(self.stop_button)
+        buttons.addStretch(1)
+        buttons.addWidget(self.menu_button)
+        layout = QVBoxLayout(self)
+        layout.addWidget(self.header)
+        layout.addWidget(self.details)
+        layout.addWidget(self.message)
+        layout.addLayout(buttons)
+        self.setMinimumWidth(320)
+
+    def closeEvent(self, event: QCloseEvent) -> None:
+        """With no tray, closing the window is quitting (which warns about a running timer)."""
+        event.ignore()
+        self._on_close()

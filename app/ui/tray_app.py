@@ -1,0 +1,273 @@
+"""Starts the tray: one instance, logging, settings, the core, the bridge, the icon.
+
+``run_tray(options)`` is called by ``app.main`` with the parsed command line (the CLI engineer
+defines the flags; they are read with ``getattr`` so a missing one means "not given").
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import logging
+import shutil
+import sys
+import tempfile
+from pathlib import Path
+from typing import Any
+
+from app import APP_NAME, __version__
+
+log = logging.getLogger(__name__)
+
+DEMO_EMAIL = "emp1@example.com"
+DEMO_PASSWORD = "Employee1234!"  # the contract test server's public demo account, not a secret
+DEMO_TASK_ID = "60000000-0000-4000-8000-000000000003"  # "Implement tray sync"
+DEMO_ELAPSED_MINUTES = 67  # the sample timer starts this long ago (icon shows "1:07")
+SMOKE_QUIT_MS = 1000
+SMOKE_TRAY_WAIT_MS = 500
+
+
+def demo_available() -> bool:
+    """True in a dev checkout: the contract test server (and FastAPI) can be imported."""
+    return bool(
+        importlib.util.find_spec("fastapi") and _find_spec_safe("tests.backend") is not None
+    )
+
+
+def _find_spec_safe(name: str) -> Any:
+    try:
+        return importlib.util.find_spec(name)
+    except (ImportError, ValueError):
+        return None
+
+
+def run_tray(options: Any) -> int:
+    from app import paths
+    from app.logging_setup import configure
+
+    demo = bool(getattr(options, "demo", False))
+    smoke = bool(getattr(options, "smoke_test", False))
+    verbose = bool(getattr(options, "verbose", False))
+    data_override = getattr(options, "data_dir", None)
+    server_flag = getattr(options, "server", None)
+
+    temp_dir: str | None = None
+
+    settings_loaded = _load_settings(data_override, server_flag)
+    configured_url = getattr(getattr(settings_loaded, "values", None), "server_url", None)
+    if not demo and not configured_url and not server_flag and demo_available():
+        log.info("no server configured in a dev checkout: starting in demo mode")
+        demo = True
+
+    if demo:
+        if not demo_available():
+            print(
+                f"{APP_NAME}: --demo needs a development checkout with the test server "
+                "(the tests/ folder and fastapi); this installation has neither.",
+                file=sys.stderr,
+            )
+            return 1
+        temp_dir = tempfile.mkdtemp(prefix="timetray-demo-")
+        data_override = temp_dir
+
+    data_dir = paths.data_dir(data_override)
+    configure(paths.log_dir(data_override), verbose=verbose)
+    log.info("%s %s starting (demo=%s, smoke=%s)", APP_NAME, __version__, demo, smoke)
+
+    from app.ui.qt import QApplication, QTimer
+    from app.ui.single_instance import InstanceServer, notify_running, server_name
+
+    app = QApplication.instance() or QApplication(sys.argv[:1])
+    assert isinstance(app, QApplication)
+    app.setApplicationName(APP_NAME)
+    app.setApplicationDisplayName("Timetray")
+    app.setApplicationVersion(__version__)
+    app.setQuitOnLastWindowClosed(False)
+
+    name = server_name(str(data_dir.resolve()))
+    if not demo and notify_running(name):
+        log.info("already running; asked the first instance to show itself")
+        print(f"{APP_NAME}: already running; showing it.", file=sys.stderr)
+        return 0
+
+    # Show the icon first (in a neutral "starting" look), then load the core: importing the
+    # HTTP client, the scheduler and SQLite takes longer than Qt itself, and the user should
+    # see Timetray answer at once.
+    from app.ui.icon import build_icon, is_dark
+    from app.ui.qt import QSystemTrayIcon
+    from app.ui.text import IconView
+
+    early: QSystemTrayIcon | None = None
+    if QSystemTrayIcon.isSystemTrayAvailable():
+        early = QSystemTrayIcon(build_icon(IconView("signed_out", ""), is_dark(app.palette())))
+        early.setToolTip("Timetray: starting…")
+        early.show()
+        icon_shown()
+    state: dict[str, Any] = {}
+
+    def bring_forward() -> None:
+        if "controller" in state:
+            state["controller"].bring_forward()
+
+    instance = InstanceServer(name, bring_forward)
+    instance.listen()
+
+    def finish_startup() -> None:
+        try:
+            state.update(
+                _continue_startup(
+                    app, demo, smoke, data_dir, data_override, server_flag, settings_loaded, early
+                )
+            )
+        except Exception:
+            log.exception("start-up failed")
+            app.exit(1)
+
+    QTimer.singleShot(0, finish_startup)
+    try:
+        code = app.exec()
+    finally:
+        instance.close()
+        if state.get("backend") is not None:
+            state["backend"].stop()
+        if temp_dir is not None:
+            shutil.rmtree(temp_dir, ignore_errors=True)
+    log.info("%s exiting with %s", APP_NAME, code)
+    return int(code)
+
+
+def icon_shown() -> None:
+    """Called once when the icon (or the fallback window) first appears; a hook for benches."""
+    log.info("icon shown")
+
+
+def _continue_startup(
+    app: Any,
+    demo: bool,
+    smoke: bool,
+    data_dir: Path,
+    data_override: str | None,
+    server_flag: str | None,
+    settings_loaded: Any,
+    early: Any,
+) -> dict[str, Any]:
+    from app.ui.qt import QTimer
+
+    out: dict[str, Any] = {}
+    backend: Any = None
+    if demo:
+        from tests.backend import start_in_thread
+
+        backend = start_in_thread(port=0)
+        out["backend"] = backend
+        server_flag = backend.url
+        settings_loaded = _load_settings(data_override, server_flag)
+
+    from app.ui.controller import TrayController
+    from app.ui.settings_port import SettingsPort
+
+    settings = SettingsPort(
+        settings_loaded,
+        save=lambda changes: _save_settings(changes, data_override),
+        reload=lambda: _load_settings(data_override, server_flag),
+    )
+    core = _make_core(settings_loaded, data_dir)
+    if core is None:
+        app.exit(1)
+        return out
+    controller = TrayController(
+        core,
+        settings,
+        wait_for_tray=True,
+        tray_timeout_ms=SMOKE_TRAY_WAIT_MS if smoke else 10_000,
+        data_dir=data_dir,
+        autostart_apply=_autostart_apply,
+        on_quit=app.quit,
+        tray=early,
+        on_shown=None if early is not None else icon_shown,
+    )
+    out["controller"] = controller
+    controller.show()
+    for problem in settings.problems:
+        controller.show_message("Settings problem", problem, "settings")
+
+    if demo:
+        _run_demo(controller, core, backend, str(server_flag))
+    elif not settings.get("server_url") and not server_flag:
+        controller.sign_in()
+
+    if smoke:
+
+        def finish_smoke() -> None:
+            if controller.shown:
+                where = "tray" if controller.tray.isVisible() else "window"
+                print(f"{APP_NAME}: smoke test ok ({where})")
+            controller.really_quit()
+
+        QTimer.singleShot(SMOKE_TRAY_WAIT_MS + SMOKE_QUIT_MS, finish_smoke)
+
+    return out
+
+
+def _run_demo(controller: Any, core: Any, backend: Any, server_url: str) -> None:
+    """Sign in to the local test server, check in and start a sample timer that has run for
+    a while, so the icon shows what a working day looks like. Every step waits on the previous
+    Future through the bridge; the test server's control calls run off the GUI thread."""
+    from app.core.facade import CommandResult
+
+    bridge = controller.bridge
+    back = DEMO_ELAPSED_MINUTES * 60
+
+    def announce(_result: CommandResult | None = None) -> None:
+        core.sync_now()
+        controller.show_message(
+            "Demo mode",
+            "Demo mode: a local test server with sample tasks, signed in as Erin Employee. "
+            "Nothing reaches a real server.",
+        )
+
+    def started(result: CommandResult) -> None:
+        bridge.in_background(lambda: backend.advance_clock(back), announce)
+
+    def checked_in(result: CommandResult) -> None:
+        bridge.command("start", core.start(DEMO_TASK_ID), started)
+
+    def rewound(_none: object) -> None:
+        bridge.command("check_in", core.check_in("office"), checked_in)
+
+    def signed_in(result: CommandResult) -> None:
+        if not result.ok:
+            controller.show_message("Demo mode", f"Could not sign in: {result.message}")
+            return
+        bridge.in_background(lambda: backend.advance_clock(-back), rewound)
+
+    bridge.command("login", core.login(server_url, DEMO_EMAIL, DEMO_PASSWORD), signed_in)
+
+
+def _load_settings(data_override: str | None, server: str | None) -> Any:
+    from app import config, paths
+
+    cli = {"server_url": server} if server else None
+    return config.load_settings(config_dir=paths.config_dir(data_override), cli=cli)
+
+
+def _save_settings(changes: dict[str, Any], data_override: str | None) -> None:
+    from app import config, paths
+
+    config.save_user_settings(changes, config_dir=paths.config_dir(data_override))
+
+
+def _autostart_apply(enabled: bool) -> None:
+    from app import autostart
+
+    autostart.apply(enabled)
+
+
+def _make_core(settings_loaded: Any, data_dir: Path) -> Any:
+    try:
+        from app.core.service import Core
+    except ImportError as exc:
+        print(f"{APP_NAME}: the core is missing from this build: {exc}", file=sys.stderr)
+        return None
+    core = Core(settings_loaded.values, data_dir)
+    core.start()
+    return core
