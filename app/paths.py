@@ -27,11 +27,7 @@ def data_dir(override: str | os.PathLike[str] | None = None) -> Path:
 def config_dir(override: str | os.PathLike[str] | None = None) -> Path:
     """The user's settings folder; inside the data dir when that is overridden (one profile)."""
     chosen = override or os.environ.get(DATA_DIR_ENV)
-    path = (
-        Path(chosen)
-        if chosen
-        else Path(platformdirs.user_config_dir(APP_NAME, appauthor=False))
-    )
+    path = Path(chosen) if chosen else Path(platformdirs.user_config_dir(APP_NAME, appauthor=False))
     path.mkdir(parents=True, exist_ok=True)
     return path
 
