@@ -334,7 +334,7 @@ def _cmd_start(core: Any, o: argparse.Namespace, out: Out) -> int:
         return EXIT_SIGN_IN
     _fresh(core)
     task_id = _resolve_task(core, o.task)
-    return _finish(out, _wait(core.start_timer(task_id)))
+    return _finish(out, _wait(core.start(task_id)))
 
 
 def _cmd_log(core: Any, o: argparse.Namespace, out: Out) -> int:

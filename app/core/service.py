@@ -19,7 +19,7 @@ from collections.abc import Callable
 from concurrent.futures import Future
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
-from typing import Any, TypeVar, overload
+from typing import Any, TypeVar
 from urllib.parse import urlsplit
 
 import filelock
@@ -107,23 +107,6 @@ class Core:
     # ================================================================== lifecycle =========
     def _now(self) -> datetime:
         return self.clock.now()
-
-    @overload
-    def start(self, task_id: str) -> Future[CommandResult]: ...
-
-    @overload
-    def start(self, task_id: None = None, *, poll: bool = True) -> None: ...
-
-    def start(
-        self, task_id: str | None = None, *, poll: bool = True
-    ) -> Future[CommandResult] | None:
-        """Two jobs under one name, because the facade's ``start(task_id)`` (start a timer) and
-        the lifecycle's ``start()`` (open the core) were both agreed: with a task id it starts a
-        timer, without one it opens the core (same as :meth:`open`)."""
-        if task_id is not None:
-            return self.start_timer(task_id)
-        self.open(poll=poll)
-        return None
 
     def open(self, poll: bool = True) -> None:
         """Open the store, restore the session, start the worker (and, with ``poll``, the
@@ -737,7 +720,7 @@ class Core:
         task = self.tracker.task(task_id)
         return (task.title, task.project_title) if task else ("", None)
 
-    def start_timer(self, task_id: str) -> Future[CommandResult]:
+    def start(self, task_id: str) -> Future[CommandResult]:
         if (blocked := self._needs_session()) is not None:
             return blocked
         snap = self.snapshot()
@@ -862,7 +845,7 @@ class Core:
             if not res.ok:
                 out.set_result(res)
                 return
-            self._later(lambda: self._chain(self.start_timer(task_id), out))
+            self._later(lambda: self._chain(self.start(task_id), out))
 
         first.add_done_callback(after)
         return out

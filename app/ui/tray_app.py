@@ -269,5 +269,5 @@ def _make_core(settings_loaded: Any, data_dir: Path) -> Any:
         print(f"{APP_NAME}: the core is missing from this build: {exc}", file=sys.stderr)
         return None
     core = Core(settings_loaded.values, data_dir)
-    core.start()
+    core.open()
     return core

@@ -30,7 +30,7 @@ WAIT = 15_000
 def real(qtbot: QtBot, server: Any, tmp_path: Path) -> Iterator[tuple[TrayController, Any]]:
     values = config.Settings(server_url=server.url, poll_interval_seconds=5, autostart=False)
     core = service.Core(values, tmp_path / "data")
-    core.start()
+    core.open()
     loaded = type("Loaded", (), {"values": values, "locked": frozenset(), "problems": ()})()
     quits: list[bool] = []
     ctl = TrayController(
