@@ -46,6 +46,8 @@ def configure(log_dir: Path, *, verbose: bool = False, stderr: bool = True) -> P
         console.setLevel(logging.DEBUG if verbose else logging.WARNING)
         console.setFormatter(logging.Formatter("timetray: %(message)s"))
         handlers.append(console)
+    # APScheduler logs every job run at INFO: with a poll every 15 s that drowns the log file.
+    logging.getLogger("apscheduler").setLevel(logging.WARNING)
     for handler in handlers:
         handler.addFilter(RedactingFilter())
         handler._timetray = True  # type: ignore[attr-defined]
