@@ -99,6 +99,26 @@ def _head(conn: sqlite3.Connection) -> OutboxItem | None:
     return min(found, key=lambda i: i.seq, default=None)
 
 
+def _accepted_head(
+    conn: sqlite3.Connection, accept: Callable[[OutboxItem], bool]
+) -> OutboxItem | None:
+    """Like :func:`_head`, but the first active item ``accept`` takes; refused ones are
+    stepped over one indexed seek at a time (they are few: items of a signed-out account)."""
+    after = -1
+    while True:
+        rows = [
+            conn.execute(
+                f"{_SELECT} WHERE state = ? AND seq > ? ORDER BY seq LIMIT 1", (state, after)
+            ).fetchone()
+            for state in (IN_FLIGHT, PENDING)
+        ]
+        found = [row_to_item(r) for r in rows if r is not None]
+        item = min(found, key=lambda i: i.seq, default=None)
+        if item is None or accept(item):
+            return item
+        after = item.seq
+
+
 def _waiting(item: OutboxItem, now: datetime) -> bool:
     """A pending head whose retry time has not come yet (it holds back the whole queue)."""
     return item.state == PENDING and item.not_before is not None and item.not_before > now
@@ -170,8 +190,28 @@ class Outbox:
 
     # -- draining ----------------------------------------------------------------------------
 
-    def claim_next(self, owner: str, lease_seconds: float = 60) -> OutboxItem | None:
-        """Hand the head of the queue to ``owner`` for ``lease_seconds``, or None if none is due."""
+    def claim_next(
+        self,
+        owner: str,
+        lease_seconds: float = 60,
+        *,
+        mark_sent: bool = False,
+        accept: Callable[[OutboxItem], bool] | None = None,
+    ) -> OutboxItem | None:
+        """Hand the head of the queue to ``owner`` for ``lease_seconds``, or None if none is due.
+
+        ``mark_sent=True`` also sets ``maybe_sent`` in the same transaction, for a caller that
+        sends right after claiming: one commit per item instead of two. The price is on the
+        crash path only: a crash after the claim but before the request left makes the next
+        owner check the server once (the item comes back ``maybe_sent``) for a send that never
+        happened. It can never cause a duplicate, since the flag is set *before* the send.
+        The returned item reports the ``maybe_sent`` it had before this claim, so the caller
+        still knows whether an earlier attempt may have reached the server.
+
+        ``accept`` lets the caller leave some items alone (e.g. another account's): a refused
+        item stays pending, keeps its place and holds back nothing behind it. The lease rule
+        is unchanged (a live lease held by another owner still blocks everyone).
+        """
         if not owner:
             raise ValueError("owner must be a non-empty string")
         if lease_seconds <= 0:
@@ -183,7 +223,8 @@ class Outbox:
         def take(conn: sqlite3.Connection, item: OutboxItem) -> OutboxItem:
             conn.execute(
                 "UPDATE outbox SET state = 'in_flight', owner = ?, lease_until = ?, updated_at = ?"
-                " WHERE seq = ?",
+                + (", maybe_sent = 1" if mark_sent else "")
+                + " WHERE seq = ?",
                 (owner, lease_s, now_s, item.seq),
             )
             if item.state == IN_FLIGHT and item.owner != owner:
@@ -210,7 +251,7 @@ class Outbox:
             if live is not None:
                 held = row_to_item(live)
                 return take(conn, held) if held.owner == owner else None
-            item = _head(conn)
+            item = _head(conn) if accept is None else _accepted_head(conn, accept)
             if item is None or _waiting(item, now):
                 return None
             return take(conn, item)

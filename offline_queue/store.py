@@ -11,7 +11,7 @@ from __future__ import annotations
 import logging
 import os
 import sqlite3
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from datetime import datetime, timedelta
 from pathlib import Path
 from types import TracebackType
@@ -155,8 +155,15 @@ class Store:
     ) -> OutboxItem:
         return self._outbox.enqueue(kind, payload, item_id=item_id)
 
-    def claim_next(self, owner: str, lease_seconds: float = 60) -> OutboxItem | None:
-        return self._outbox.claim_next(owner, lease_seconds)
+    def claim_next(
+        self,
+        owner: str,
+        lease_seconds: float = 60,
+        *,
+        mark_sent: bool = False,
+        accept: Callable[[OutboxItem], bool] | None = None,
+    ) -> OutboxItem | None:
+        return self._outbox.claim_next(owner, lease_seconds, mark_sent=mark_sent, accept=accept)
 
     def next_due_at(self) -> datetime | None:
         return self._outbox.next_due_at()

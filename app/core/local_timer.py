@@ -92,11 +92,13 @@ def rebase(store: Store, meta: dict[str, Any], true_end: datetime, now: datetime
 
 
 def mark_stopped(
-    store: Store, meta: dict[str, Any], at: datetime, notes: str | None
+    store: Store, meta: dict[str, Any], at: datetime, notes: str | None, item_id: str | None = None
 ) -> dict[str, Any]:
+    """Close the running stretch at ``at``; ``item_id`` (the stop command) makes a repeat after
+    a crash recognisable as the same stop."""
     for seg in _open_segments(store, meta):
         store.close_segment(seg.id, max(at, seg.started_at))
-    meta = dict(meta, stopped={"at": to_wire(at), "notes": notes})
+    meta = dict(meta, stopped={"at": to_wire(at), "notes": notes, "item": item_id})
     save_meta(store, meta)
     return meta
 

@@ -21,9 +21,10 @@ from typing import Any
 
 from app.api import ApiClient, errors, models
 from app.api.timeutil import parse_datetime, to_wire
+from app.core import account, local_timer
 from app.core import commands as C
-from app.core import local_timer
 from app.core.backoff import Backoff
+from app.core.effects import Outcome
 from app.core.facade import CommandResult
 from app.core.tracker import AutoMarker, PendingCommand, Tracker
 from offline_queue import OutboxItem, Store
@@ -46,6 +47,7 @@ class DrainReport:
     sign_in_needed: bool = False
     worked: int = 0
     attendance_changed: bool = False
+    local: dict[str, Outcome] = field(default_factory=dict)
 
 
 def _log_dict(log: models.TimeLog) -> dict[str, Any]:
@@ -119,7 +121,10 @@ class Syncer:
     def reload_local(self) -> None:
         """Feed the tracker what the store holds (also what another process changed)."""
         items = self.store.items(("pending", "in_flight"))
-        pending = [PendingCommand(i.id, i.kind, i.payload, i.created_at) for i in items]
+        accept = self.accepts()
+        pending = [
+            PendingCommand(i.id, i.kind, i.payload, i.created_at) for i in items if accept(i)
+        ]
         parked = self.store.counts().get("parked", 0)
         self.tracker.set_outbox(pending, parked)
         _, local = local_timer.load(self.store)
@@ -184,22 +189,49 @@ class Syncer:
         return self.api
 
     # ------------------------------------------------------------------------------ drain ---
-    def drain(self, *, limit: int | None = None) -> DrainReport:
+    def accepts(self) -> Callable[[OutboxItem], bool]:
+        """Items of the signed-in account (and server) only; others wait for theirs."""
+        api = self.api
+        server, email = (api.server_url, api.email) if api is not None else (None, None)
+        return lambda item: account.belongs(item.payload, server, email)
+
+    def drain(
+        self,
+        *,
+        limit: int | None = None,
+        before_send: Callable[[OutboxItem], Outcome | None] | None = None,
+    ) -> DrainReport:
         """Send due items in order until the queue is empty, blocked, or the server is not
-        usable right now. Never raises an ApiError: the report says what happened."""
+        usable right now. Never raises an ApiError: the report says what happened.
+
+        ``before_send`` gives each claimed item its local effect first (it may have arrived
+        after this drain began); an item it settles locally is not sent.
+        """
         report = DrainReport()
         if self.api is None or not self.api.signed_in:
             report.sign_in_needed = self.store.counts().get("pending", 0) > 0
             return report
+        accept = self.accepts()
         while limit is None or report.worked < limit:
-            item = self.store.claim_next(self.owner, LEASE_SECONDS)
+            # Claimed and flagged maybe_sent in one commit (see Outbox.claim_next).
+            item = self.store.claim_next(self.owner, LEASE_SECONDS, mark_sent=True, accept=accept)
             if item is None:
                 break
             report.worked += 1
+            if before_send is not None and (outcome := before_send(item)) is not None:
+                report.local[item.id] = outcome
+                continue
             try:
                 result = self._process(item)
             except errors.SignInNeeded as exc:
-                self.store.retry_later(item.id, exc.user_message, self._now(), owner=self.owner)
+                # Refused before the server did anything: the flag is what it was before.
+                self.store.retry_later(
+                    item.id,
+                    exc.user_message,
+                    self._now(),
+                    maybe_sent=item.maybe_sent,
+                    owner=self.owner,
+                )
                 report.sign_in_needed = True
                 break
             except (errors.Unreachable, errors.ServerError, errors.RateLimited) as exc:
@@ -245,7 +277,8 @@ class Syncer:
             exc.user_message,
             self._now(),
             status=status,
-            maybe_sent=False if never else None,
+            # Certainly not applied this time: back to what it was before this attempt.
+            maybe_sent=item.maybe_sent if never else None,
             owner=self.owner,
         )
         report.transient = exc
@@ -269,7 +302,7 @@ class Syncer:
         return CommandResult("rejected", message, item_id=item.id)
 
     def _send(self, item: OutboxItem, call: Callable[[], Any]) -> Any:
-        self.store.mark_sent(item.id, owner=self.owner)
+        """The claim already flagged the item maybe_sent, in the same commit."""
         return call()
 
     def _rejected(self, item: OutboxItem, exc: errors.Rejected) -> CommandResult | None:

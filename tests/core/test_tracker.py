@@ -6,6 +6,7 @@ import random
 from datetime import UTC, datetime, timedelta
 
 from app.api import models
+from app.api.timeutil import to_wire
 from app.core import commands as C
 from app.core.backoff import Backoff
 from app.core.clock import ManualClock, ShiftDetector
@@ -43,7 +44,7 @@ def attendance(on_break: bool = False) -> models.AttendanceSession:
 
 
 def cmd(kind: str, at: datetime, **payload: object) -> PendingCommand:
-    return PendingCommand("i-" + kind, kind, {"task_id": TASK, "at": C.to_wire(at), **payload}, at)
+    return PendingCommand("i-" + kind, kind, {"task_id": TASK, "at": to_wire(at), **payload}, at)
 
 
 def test_elapsed_follows_the_server_formula_corrected_for_clock_offset() -> None:
