@@ -81,14 +81,11 @@ class Session:
             self._sign_in_noticed = True
             pending = core._store().counts().get("pending", 0)
             kept = f" Your {pending} unsent item(s) are kept." if pending else ""
-            core._emit_notice(
-                Notice(
-                    "sign_in_needed",
-                    "Sign in again",
-                    f"Your session has ended; please sign in again.{kept}",
-                    "sign_in",
-                )
-            )
+            if self.info().get("email"):
+                title, text = "Sign in again", "Your session has ended; please sign in again."
+            else:  # a first start: nothing ended, there is simply no account yet
+                title, text = "Sign in", "Sign in to your company's server to start tracking."
+            core._emit_notice(Notice("sign_in_needed", title, text + kept, "sign_in"))
 
     def login(self, server_url: str, email: str, password: str) -> CommandResult:
         """Worker job: sign in, then poll, refresh tasks and send this account's queue."""

@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 
 import httpx
 
+from app.config import Settings
 from app.core.service import Core
+from app.core.snapshot import Notice
 from tests.backend import BackendHandle
 from tests.core.conftest import EMAIL, PASSWORD
 from tests.core.proxy import Proxy
@@ -161,11 +164,30 @@ def test_revoked_refresh_asks_to_sign_in_and_keeps_the_queue(
     result = core.log_manual(SPEC, DAY, DAY + timedelta(minutes=20), None).result(30)
     assert result.status == "sign_in_needed"
     assert not core.snapshot().signed_in
-    assert any(n.kind == "sign_in_needed" for n in core.notices)  # type: ignore[attr-defined]
+    notices = [n for n in core.notices if n.kind == "sign_in_needed"]  # type: ignore[attr-defined]
+    assert [n.title for n in notices] == ["Sign in again"]
+    assert "1 unsent item(s) are kept" in notices[0].message
     assert core.snapshot().sync.pending == 1
     assert core.login(core.server_url() or "", EMAIL, PASSWORD).result(30).status == "done"
     assert core.snapshot().sync.pending == 0
     assert len(my_logs(server)) == 1
+
+
+def test_first_start_asks_to_sign_in_without_talking_of_an_ended_session(
+    proxy: Proxy, tmp_path: Path
+) -> None:
+    fresh = Core(Settings(server_url=proxy.url), tmp_path / "fresh", role="tray")
+    notices: list[Notice] = []
+    fresh.subscribe(lambda s: None, notices.append)
+    fresh.open(poll=True)
+    try:
+        assert fresh.sync_now().result(30).status == "sign_in_needed"
+    finally:
+        fresh.shutdown()
+    assert [(n.title, n.target) for n in notices if n.kind == "sign_in_needed"] == [
+        ("Sign in", "sign_in")
+    ]
+    assert "ended" not in notices[0].message
 
 
 def test_server_auto_checkout_pauses_within_one_poll_and_check_in_resumes(
