@@ -57,7 +57,8 @@ def child_bare(exit_when_shown: bool) -> int:
 
 def child_timetray(server: str, data_dir: str, exit_when_shown: bool, run_timer: bool) -> int:
     sys.path.insert(0, str(ROOT))
-    from app.ui import controller as controller_module
+    # Only what run_tray itself imports before the icon: the controller (and with it the
+    # core) loads after the first paint, and importing it here would bill that to the start.
     from app.ui import tray_app
     from app.ui.qt import QTimer
 
@@ -70,6 +71,8 @@ def child_timetray(server: str, data_dir: str, exit_when_shown: bool, run_timer:
             QTimer.singleShot(200, lambda: start_timer(tray_app_state()))
 
     def tray_app_state() -> Any:
+        from app.ui import controller as controller_module
+
         for obj in gc.get_objects():
             if isinstance(obj, controller_module.TrayController):
                 return obj

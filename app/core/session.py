@@ -124,6 +124,8 @@ class Session:
             core.syncer.poll()
             core.syncer.refresh_tasks()
         core.jobs.run_drain(poll_after=False)
+        if core._polling:  # the poll loop stops while signed out: start it again
+            core.jobs.schedule("poll", core.settings.poll_interval_seconds)
         core._publish()
         message = f"Signed in as {user.full_name}"
         if warning:

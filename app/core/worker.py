@@ -67,7 +67,7 @@ class Worker:
 
     def later(self, fn: Callable[[], None]) -> None:
         if self._scheduler is not None and self.started:
-            self._scheduler.add_job(guard(fn), "date", run_date=None)
+            self._scheduler.add_job(guard(fn), "date", run_date=None, name="later")
 
     def submit(self, fn: Callable[[], T]) -> Future[T]:
         fut: Future[T] = Future()
@@ -84,7 +84,7 @@ class Worker:
         if self._scheduler is None or not self.started:
             fut.set_exception(RuntimeError("the core is not started"))
             return fut
-        self._scheduler.add_job(job, "date", run_date=None)
+        self._scheduler.add_job(job, "date", run_date=None, name="command")
         return fut
 
     def schedule(self, name: str, fn: Callable[[], None], delay: float) -> None:
@@ -93,8 +93,10 @@ class Worker:
             return
         run = datetime.now(UTC) + timedelta(seconds=max(0.0, delay))
         with contextlib.suppress(Exception):
-            self._scheduler.add_job(guard(fn), "date", run_date=run, id=name, replace_existing=True)
+            self._scheduler.add_job(
+                guard(fn), "date", run_date=run, id=name, name=name, replace_existing=True
+            )
 
     def every(self, name: str, fn: Callable[[], None], seconds: float) -> None:
         if self._scheduler is not None and self.started:
-            self._scheduler.add_job(guard(fn), "interval", seconds=seconds, id=name)
+            self._scheduler.add_job(guard(fn), "interval", seconds=seconds, id=name, name=name)

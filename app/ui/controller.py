@@ -310,7 +310,7 @@ class TrayController(QObject):
         if target == "sync":
             self.open_sync()
         elif target == "today":
-            self.open_logs()
+            self.open_logs("today")
         elif target == "settings":
             self.open_settings()
         elif target == "sign_in":
@@ -500,7 +500,9 @@ class TrayController(QObject):
 
     # --- windows ---------------------------------------------------------------------------
 
-    def open_logs(self) -> None:
+    def open_logs(self, which: str | None = None) -> None:
+        """Show the logs window; ``which`` ("today" or "week") picks its range, e.g. when a
+        notification about today's time is clicked while the window showed the week."""
         window = self.dialogs.get("logs")
         if not isinstance(window, LogsWindow):
             window = LogsWindow()
@@ -508,6 +510,8 @@ class TrayController(QObject):
             window.refresh_requested.connect(self._load_logs)
             self._restore_place(window, "logs")
             self.dialogs["logs"] = window
+        if which is not None:
+            window.set_range(which)
         window.show()
         window.raise_()
         self._load_logs()

@@ -9,6 +9,9 @@ from __future__ import annotations
 import logging
 from functools import lru_cache
 
+from app.ui.early_icon import SIZES, foreground
+from app.ui.early_icon import is_dark as is_dark  # where the controller looks for it
+from app.ui.icon_view import IconView
 from app.ui.qt import (
     QColor,
     QFont,
@@ -17,17 +20,14 @@ from app.ui.qt import (
     QImage,
     QPainter,
     QPainterPath,
-    QPalette,
     QPen,
     QPixmap,
     QRect,
     Qt,
 )
-from app.ui.text import IconView
 
 log = logging.getLogger(__name__)
 
-SIZES = (16, 22, 24, 32, 48, 64)
 
 # Fill colours per state; chosen to stay distinct for the common colour-vision deficiencies
 # (green/amber differ in lightness too, blue is far from both).
@@ -37,16 +37,6 @@ STATE_FILL = {
     "paused_auto": "#2f6fd6",
 }
 BADGE_FILL = {"offline": "#8a8f98", "parked": "#d93025", "waiting": "#2f6fd6"}
-
-
-def is_dark(palette: QPalette) -> bool:
-    """A dark desktop theme: the window background is darker than mid-grey."""
-    return palette.color(QPalette.ColorRole.Window).lightness() < 128
-
-
-def _foreground(dark: bool) -> QColor:
-    """The monochrome colour for idle/signed-out glyphs, matching the panel's text colour."""
-    return QColor("#e8eaed") if dark else QColor("#3c4043")
 
 
 @lru_cache(maxsize=256)
@@ -67,7 +57,7 @@ def render_icon(view: IconView, size: int, dark: bool, dpr: float = 1.0) -> QIma
 
 
 def _draw(painter: QPainter, view: IconView, s: float, dark: bool) -> None:
-    fg = _foreground(dark)
+    fg = foreground(dark)
     paused = view.state in ("paused", "paused_auto")
     # A top band holds the pause bars (left) and the badge (right) so neither covers the digits.
     band = s * 0.4 if (paused or view.badge) else 0.0

@@ -10,9 +10,15 @@ from __future__ import annotations
 import getpass
 import hashlib
 import logging
+import os
+import sys
 from collections.abc import Callable
+from typing import TYPE_CHECKING
 
-from app.ui.qt import QLocalServer, QLocalSocket, QObject
+from app.ui.qt import QObject
+
+if TYPE_CHECKING:
+    from app.ui.qt import QLocalSocket
 
 log = logging.getLogger(__name__)
 
@@ -28,8 +34,25 @@ def server_name(data_dir: str) -> str:
     return f"timetray-{digest}"
 
 
+def socket_path(name: str) -> str | None:
+    """Where ``QLocalServer.listen(name)`` puts its socket on Linux (``QDir::tempPath()``:
+    ``$TMPDIR`` or ``/tmp``); None on other systems, where Qt alone knows."""
+    if not sys.platform.startswith("linux"):
+        return None
+    return os.path.join(os.environ.get("TMPDIR") or "/tmp", name)
+
+
 def notify_running(name: str, timeout_ms: int = 1000) -> bool:
-    """True when another instance answered (it was told to show itself)."""
+    """True when another instance answered (it was told to show itself).
+
+    Asked before the first icon is drawn, so the common case (no other instance: no socket
+    file) is answered without loading QtNetwork, which costs more than the rest of the check.
+    """
+    path = socket_path(name)
+    if path is not None and not os.path.exists(path):
+        return False
+    from app.ui.qt import QLocalSocket
+
     socket = QLocalSocket()
     socket.connectToServer(name)
     if not socket.waitForConnected(timeout_ms):
@@ -46,6 +69,8 @@ class InstanceServer(QObject):
 
     def __init__(self, name: str, on_show: Callable[[], None], parent: QObject | None = None):
         super().__init__(parent)
+        from app.ui.qt import QLocalServer
+
         self.name = name
         self._on_show = on_show
         self.server = QLocalServer(self)
@@ -56,7 +81,7 @@ class InstanceServer(QObject):
         if self.server.listen(self.name):
             return True
         # Nobody answered (checked by the caller), so the socket is a leftover of a crash.
-        QLocalServer.removeServer(self.name)
+        self.server.removeServer(self.name)
         ok = self.server.listen(self.name)
         if not ok:
             log.warning("single-instance socket unavailable: %s", self.server.errorString())

@@ -8,15 +8,14 @@ with drawing only.
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Literal
 
 from app.core.facade import LogEntry
 from app.core.snapshot import AttendanceView, Snapshot, SyncView, TaskView, TimerView
-
-IconState = Literal["running", "paused", "paused_auto", "idle", "signed_out"]
-IconBadge = Literal["offline", "parked", "waiting"] | None
+from app.ui.icon_view import IconBadge as IconBadge  # the icon's model: see icon_view.py
+from app.ui.icon_view import IconState as IconState
+from app.ui.icon_view import IconView as IconView
 
 # Pause reasons the user did not choose: shown in another colour so an automatic pause stands out.
 AUTO_PAUSE_REASONS = frozenset({"attendance_checkout", "break_started", "system"})
@@ -29,15 +28,6 @@ BREAK_TYPES: tuple[tuple[str, str], ...] = (
 WORK_MODES: tuple[tuple[str, str], ...] = (("office", "Office"), ("wfh", "Working from home"))
 
 SEARCH_THRESHOLD = 10  # more startable tasks than this -> a search field in the Start menu
-
-
-@dataclass(frozen=True)
-class IconView:
-    """Everything the icon depends on; equal views draw identical pixels (cache key)."""
-
-    state: IconState
-    text: str
-    badge: IconBadge = None
 
 
 # ---------------------------------------------------------------------------------------------

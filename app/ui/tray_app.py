@@ -6,11 +6,8 @@ defines the flags; they are read with ``getattr`` so a missing one means "not gi
 
 from __future__ import annotations
 
-import importlib.util
 import logging
-import shutil
 import sys
-import tempfile
 from pathlib import Path
 from typing import Any
 
@@ -28,12 +25,16 @@ SMOKE_TRAY_WAIT_MS = 500
 
 def demo_available() -> bool:
     """True in a dev checkout: the contract test server (and FastAPI) can be imported."""
+    import importlib.util
+
     return bool(
         importlib.util.find_spec("fastapi") and _find_spec_safe("tests.backend") is not None
     )
 
 
 def _find_spec_safe(name: str) -> Any:
+    import importlib.util
+
     try:
         return importlib.util.find_spec(name)
     except (ImportError, ValueError):
@@ -41,6 +42,13 @@ def _find_spec_safe(name: str) -> Any:
 
 
 def run_tray(options: Any) -> int:
+    """Show the icon as soon as Qt is up, then load everything else.
+
+    Only the paths, logging, Qt and the icon painter come before the first paint: the settings
+    (and machine policy), the core with its HTTP client, scheduler, SQLite store and keyring
+    load from a zero-delay timer once the event loop runs, so the user sees Timetray answer
+    in about the time of a bare Qt tray app (``bench/ui_bench.py``).
+    """
     from app import paths
     from app.logging_setup import configure
 
@@ -50,14 +58,7 @@ def run_tray(options: Any) -> int:
     data_override = getattr(options, "data_dir", None)
     server_flag = getattr(options, "server", None)
 
-    temp_dir: str | None = None
-
-    settings_loaded = _load_settings(data_override, server_flag)
-    configured_url = getattr(getattr(settings_loaded, "values", None), "server_url", None)
-    if not demo and not configured_url and not server_flag and demo_available():
-        log.info("no server configured in a dev checkout: starting in demo mode")
-        demo = True
-
+    state: dict[str, Any] = {}
     if demo:
         if not demo_available():
             print(
@@ -66,8 +67,7 @@ def run_tray(options: Any) -> int:
                 file=sys.stderr,
             )
             return 1
-        temp_dir = tempfile.mkdtemp(prefix="timetray-demo-")
-        data_override = temp_dir
+        data_override = state["temp_dir"] = _make_temp_dir()
 
     data_dir = paths.data_dir(data_override)
     configure(paths.log_dir(data_override), verbose=verbose)
@@ -92,17 +92,7 @@ def run_tray(options: Any) -> int:
     # Show the icon first (in a neutral "starting" look), then load the core: importing the
     # HTTP client, the scheduler and SQLite takes longer than Qt itself, and the user should
     # see Timetray answer at once.
-    from app.ui.icon import build_icon, is_dark
-    from app.ui.qt import QSystemTrayIcon
-    from app.ui.text import IconView
-
-    early: QSystemTrayIcon | None = None
-    if QSystemTrayIcon.isSystemTrayAvailable():
-        early = QSystemTrayIcon(build_icon(IconView("signed_out", ""), is_dark(app.palette())))
-        early.setToolTip("Timetray: starting…")
-        early.show()
-        icon_shown()
-    state: dict[str, Any] = {}
+    early = _show_early_icon(app)
 
     def bring_forward() -> None:
         if "controller" in state:
@@ -113,11 +103,7 @@ def run_tray(options: Any) -> int:
 
     def finish_startup() -> None:
         try:
-            state.update(
-                _continue_startup(
-                    app, demo, smoke, data_dir, data_override, server_flag, settings_loaded, early
-                )
-            )
+            _continue_startup(app, state, demo, smoke, data_dir, data_override, server_flag, early)
         except Exception:
             log.exception("start-up failed")
             app.exit(1)
@@ -129,10 +115,33 @@ def run_tray(options: Any) -> int:
         instance.close()
         if state.get("backend") is not None:
             state["backend"].stop()
-        if temp_dir is not None:
-            shutil.rmtree(temp_dir, ignore_errors=True)
+        if state.get("temp_dir") is not None:
+            import shutil
+
+            shutil.rmtree(state["temp_dir"], ignore_errors=True)
     log.info("%s exiting with %s", APP_NAME, code)
     return int(code)
+
+
+def _make_temp_dir() -> str:
+    import tempfile
+
+    return tempfile.mkdtemp(prefix="timetray-demo-")
+
+
+def _show_early_icon(app: Any) -> Any:
+    """The tray icon in its "starting" look, when a tray host is there already (else the
+    controller waits for one, and falls back to a window)."""
+    from app.ui.early_icon import is_dark, starting_icon
+    from app.ui.qt import QSystemTrayIcon
+
+    if not QSystemTrayIcon.isSystemTrayAvailable():
+        return None
+    early = QSystemTrayIcon(starting_icon(is_dark(app.palette())))
+    early.setToolTip("Timetray: starting…")
+    early.show()
+    icon_shown()
+    return early
 
 
 def icon_shown() -> None:
@@ -142,38 +151,44 @@ def icon_shown() -> None:
 
 def _continue_startup(
     app: Any,
+    state: dict[str, Any],
     demo: bool,
     smoke: bool,
     data_dir: Path,
     data_override: str | None,
     server_flag: str | None,
-    settings_loaded: Any,
     early: Any,
-) -> dict[str, Any]:
+) -> None:
+    """Everything after the first paint; fills ``state`` (backend, controller, temp_dir) so
+    ``run_tray`` can clean up whatever got started, even when a later step fails."""
     from app.ui.qt import QTimer
 
-    out: dict[str, Any] = {}
+    settings_loaded = _load_settings(data_override, server_flag)
+    if not demo and not settings_loaded.values.server_url and demo_available():
+        log.info("no server configured in a dev checkout: starting in demo mode")
+        demo = True
+        data_override = state["temp_dir"] = _make_temp_dir()
+        data_dir = Path(data_override)
+
     backend: Any = None
     if demo:
         from tests.backend import start_in_thread
 
-        backend = start_in_thread(port=0)
-        out["backend"] = backend
+        backend = state["backend"] = start_in_thread(port=0)
         server_flag = backend.url
         settings_loaded = _load_settings(data_override, server_flag)
 
+    from app import paths
     from app.ui.controller import TrayController
     from app.ui.settings_port import SettingsPort
 
-    settings = SettingsPort(
-        settings_loaded,
-        save=lambda changes: _save_settings(changes, data_override),
-        reload=lambda: _load_settings(data_override, server_flag),
+    settings = SettingsPort.from_disk(
+        settings_loaded, paths.config_dir(data_override), _cli_settings(server_flag)
     )
     core = _make_core(settings_loaded, data_dir)
     if core is None:
         app.exit(1)
-        return out
+        return
     controller = TrayController(
         core,
         settings,
@@ -185,7 +200,7 @@ def _continue_startup(
         tray=early,
         on_shown=None if early is not None else icon_shown,
     )
-    out["controller"] = controller
+    state["controller"] = controller
     controller.show()
     for problem in settings.problems:
         controller.show_message("Settings problem", problem, "settings")
@@ -204,8 +219,6 @@ def _continue_startup(
             controller.really_quit()
 
         QTimer.singleShot(SMOKE_TRAY_WAIT_MS + SMOKE_QUIT_MS, finish_smoke)
-
-    return out
 
 
 def _run_demo(controller: Any, core: Any, backend: Any, server_url: str) -> None:
@@ -243,17 +256,16 @@ def _run_demo(controller: Any, core: Any, backend: Any, server_url: str) -> None
     bridge.command("login", core.login(server_url, DEMO_EMAIL, DEMO_PASSWORD), signed_in)
 
 
+def _cli_settings(server: str | None) -> dict[str, object] | None:
+    return {"server_url": server} if server else None
+
+
 def _load_settings(data_override: str | None, server: str | None) -> Any:
     from app import config, paths
 
-    cli = {"server_url": server} if server else None
-    return config.load_settings(config_dir=paths.config_dir(data_override), cli=cli)
-
-
-def _save_settings(changes: dict[str, Any], data_override: str | None) -> None:
-    from app import config, paths
-
-    config.save_user_settings(changes, config_dir=paths.config_dir(data_override))
+    return config.load_settings(
+        config_dir=paths.config_dir(data_override), cli=_cli_settings(server)
+    )
 
 
 def _autostart_apply(enabled: bool) -> None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -188,6 +189,27 @@ def test_first_start_asks_to_sign_in_without_talking_of_an_ended_session(
         ("Sign in", "sign_in")
     ]
     assert "ended" not in notices[0].message
+
+
+def test_polling_starts_again_after_signing_in(
+    proxy: Proxy, server: BackendHandle, tmp_path: Path
+) -> None:
+    """A tray opened while signed out polls again once the user signs in (it used to stop)."""
+    tray = Core(Settings(server_url=proxy.url, poll_interval_seconds=1), tmp_path / "t")
+    tray.open(poll=True)
+    try:
+        assert tray.sync_now().result(30).status == "sign_in_needed"
+        assert tray.login(proxy.url, EMAIL, PASSWORD).result(30).status == "done"
+        before = server.stats()["requests"].get("/api/v1/attendance/active", 0)
+        deadline = time.monotonic() + 10
+        while time.monotonic() < deadline:
+            polls = server.stats()["requests"].get("/api/v1/attendance/active", 0) - before
+            if polls >= 3:
+                break
+            time.sleep(0.1)
+        assert polls >= 3
+    finally:
+        tray.shutdown()
 
 
 def test_server_auto_checkout_pauses_within_one_poll_and_check_in_resumes(
