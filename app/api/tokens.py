@@ -10,6 +10,7 @@ run only, and :attr:`TokenStore.warning` says so in plain words.
 
 from __future__ import annotations
 
+import functools
 import logging
 import threading
 from collections.abc import Iterator
@@ -60,6 +61,12 @@ def _is_os_keyring(backend: KeyringBackend) -> bool:
     return True
 
 
+@functools.cache
+def _warn_no_keyring_once() -> None:
+    """Every client of the process shares the one keyring: one warning is enough."""
+    logger.warning("No usable system keyring; the sign-in is kept in memory for this run")
+
+
 class TokenStore:
     """The refresh token of one ``(server, email)`` pair, plus the cross-process refresh lock.
 
@@ -90,7 +97,7 @@ class TokenStore:
         self.persistent = _is_os_keyring(self._backend())
         self.warning: str | None = None if self.persistent else NO_KEYRING_WARNING
         if not self.persistent:
-            logger.warning("No usable system keyring; the sign-in is kept in memory for this run")
+            _warn_no_keyring_once()
 
     # -- identity ---------------------------------------------------------------------------
 

@@ -24,12 +24,21 @@ SMOKE_TRAY_WAIT_MS = 500
 
 
 def demo_available() -> bool:
-    """True in a dev checkout: the contract test server (and FastAPI) can be imported."""
-    import importlib.util
+    """True in a dev checkout: the contract test server (and FastAPI) can be imported.
 
-    return bool(
-        importlib.util.find_spec("fastapi") and _find_spec_safe("tests.backend") is not None
-    )
+    The installed ``timetray`` script runs with its own folder on ``sys.path``, not the
+    checkout's, so the checkout that holds this package is added when it has the test server.
+    """
+    import importlib.util
+    import sys
+    from pathlib import Path
+
+    if importlib.util.find_spec("fastapi") is None:
+        return False
+    checkout = Path(__file__).resolve().parents[2]
+    if (checkout / "tests" / "backend" / "__init__.py").is_file() and str(checkout) not in sys.path:
+        sys.path.append(str(checkout))
+    return _find_spec_safe("tests.backend") is not None
 
 
 def _find_spec_safe(name: str) -> Any:
@@ -234,7 +243,7 @@ def _run_demo(controller: Any, core: Any, backend: Any, server_url: str) -> None
         core.sync_now()
         controller.show_message(
             "Demo mode",
-            "Demo mode: a local test server with sample tasks, signed in as Erin Employee. "
+            "A local test server with sample tasks, signed in as Erin Employee. "
             "Nothing reaches a real server.",
         )
 
