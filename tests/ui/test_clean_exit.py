@@ -92,3 +92,28 @@ def test_smoke_test_in_demo_mode_starts_and_quits_cleanly(tmp_path: Path) -> Non
     ]
     assert unexpected == [], done.stderr
     assert not list(tmp_path.glob("timetray-demo-*")), "the demo's temporary folder is left"
+
+
+@pytest.mark.skipif(not demo_available(), reason="needs the contract test server (fastapi)")
+def test_the_readme_run_command_starts_in_demo_mode_from_anywhere(tmp_path: Path) -> None:
+    # `.venv/bin/timetray` runs with the script's folder on sys.path, not the checkout: with
+    # no server configured it must still find the demo server and sign in there.
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    done = subprocess.run(
+        [
+            sys.executable,
+            "-c",
+            "import sys; from app.main import main; sys.exit(main())",
+            "--smoke-test",
+        ],
+        cwd=elsewhere,
+        env=isolated_env(tmp_path),
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+    assert done.returncode == 0, done.stderr
+    log = (tmp_path / "timetray" / "logs" / "timetray.log").read_text(encoding="utf-8")
+    assert "starting in demo mode" in log
