@@ -358,6 +358,25 @@ def test_expire_tokens_rejects_every_earlier_access_token(server: BackendHandle)
         assert r.status_code == 200
 
 
+def test_a_token_minted_in_the_cut_off_second_does_not_revive_an_expired_one(
+    server: BackendHandle,
+) -> None:
+    refresh_token = login(server).json()["refresh_token"]
+    # Start just past a whole server second, so both mints below share their second and, with
+    # the contract's claims (whole-second exp, no issue time), would be the same string.
+    server.set_clock(datetime.fromtimestamp(int(time.time()) + 1.02, UTC))
+    with anon(server) as c:
+        first = c.post("/auth/refresh", json={"refresh_token": refresh_token}).json()
+        server.expire_tokens()
+        second = c.post("/auth/refresh", json={"refresh_token": first["refresh_token"]}).json()
+        old = c.get("/users/me", headers={"Authorization": f"Bearer {first['access_token']}"})
+        new = c.get("/users/me", headers={"Authorization": f"Bearer {second['access_token']}"})
+    assert old.status_code == 401
+    assert new.status_code == 200
+    claims = jwt.decode(second["access_token"], options={"verify_signature": False})
+    assert set(claims) == {"sub", "role", "type", "exp"}  # still exactly the contract's claims
+
+
 def test_users_me_and_permissions(emp2: httpx.Client) -> None:
     me = emp2.get("/users/me").json()
     assert me["email"] == EMP2 and me["shift_timing"] == "09:00 - 17:00"

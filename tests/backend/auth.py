@@ -126,15 +126,14 @@ class LogoutRequest(BaseModel):
 
 
 def issue_access_token(state: BackendState, user_id: str, role: str) -> str:
-    now = state.clock.now().timestamp()
-    exp = int(now + state.tokens.access_ttl_seconds)
-    token = jwt.encode(
-        {"sub": user_id, "role": role, "type": "access", "exp": exp},
-        state.jwt_secret,
-        algorithm="HS256",
-    )
-    state.tokens.remember(token, now)
-    return token
+    def encode(exp: int) -> str:
+        return jwt.encode(
+            {"sub": user_id, "role": role, "type": "access", "exp": exp},
+            state.jwt_secret,
+            algorithm="HS256",
+        )
+
+    return state.tokens.mint(encode, state.clock.now().timestamp())
 
 
 def issue_refresh_token(

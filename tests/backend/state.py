@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import secrets
 import threading
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import timedelta
 
@@ -21,7 +22,11 @@ class TokenPolicy:
     """Access-token lifetime and the "expire every token issued before now" cut-off.
 
     Access tokens are stateless JWTs whose claims carry no issue time, so the server remembers
-    when it issued each one (in memory) to honour the cut-off.
+    when it issued each one (in memory) to honour the cut-off. The contract's claims
+    (sub/role/type/exp, whole-second exp) make two tokens for one user minted in the same second
+    byte-identical; a re-mint after a cut-off would then revive the cut-off token. :meth:`mint`
+    therefore pushes ``exp`` a second further until the token differs from every cut-off one,
+    keeping the claim set exactly the real server's.
     """
 
     access_ttl_seconds: float = DEFAULT_ACCESS_TTL_SECONDS
@@ -29,9 +34,21 @@ class TokenPolicy:
     _issued: dict[str, float] = field(default_factory=dict)
     _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
 
-    def remember(self, token: str, issued_at: float) -> None:
+    def mint(self, encode: Callable[[int], str], issued_at: float) -> str:
+        """Encode a token expiring ``access_ttl_seconds`` after ``issued_at`` (``encode`` maps
+        ``exp`` to the token) and remember when it was issued."""
         with self._lock:
+            exp = int(issued_at + self.access_ttl_seconds)
+            token = encode(exp)
+            while self._cut_off(token):
+                exp += 1
+                token = encode(exp)
             self._issued[token] = issued_at
+            return token
+
+    def _cut_off(self, token: str) -> bool:
+        issued = self._issued.get(token)
+        return self.not_before is not None and issued is not None and issued < self.not_before
 
     def revoked_by_cutoff(self, token: str) -> bool:
         with self._lock:

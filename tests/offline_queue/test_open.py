@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import sqlite3
+import subprocess
+import sys
 from datetime import datetime
 from pathlib import Path
 
@@ -10,7 +12,7 @@ import pytest
 
 from offline_queue import SCHEMA_VERSION, Store, StoreClosedError, StoreVersionError
 from offline_queue import paths as paths_mod
-from tests.offline_queue.conftest import FakeClock
+from tests.offline_queue.conftest import REPO_ROOT, FakeClock
 
 
 def test_directory_gets_the_default_file_name(tmp_path: Path) -> None:
@@ -108,3 +110,21 @@ def test_closed_store_raises_clear_error(tmp_path: Path) -> None:
         store.enqueue("k", {})
     with pytest.raises(StoreClosedError):
         store.counts()
+
+
+def test_reopening_a_current_file_does_not_load_the_migration_library(tmp_path: Path) -> None:
+    # Every tray start and CLI call opens an up-to-date file; sqlite-utils (~4 MiB resident)
+    # is only needed to create or migrate one.
+    probe = (
+        "import sys; from offline_queue import Store; "
+        f"s = Store.open({str(tmp_path)!r}); s.cache_put('k', 1); "
+        "print('sqlite_utils' in sys.modules, s.cache_get('k').value); s.close()"
+    )
+
+    def run_probe() -> str:
+        return subprocess.run(
+            [sys.executable, "-c", probe], capture_output=True, text=True, check=True, cwd=REPO_ROOT
+        ).stdout.strip()
+
+    assert run_probe() == "True 1"  # a new file: created with the library
+    assert run_probe() == "False 1"  # the same file again: opened and used without it
