@@ -188,7 +188,8 @@ def windows_command_line(args: Sequence[str]) -> str:
 
 
 class WindowsRunKey:
-    """The per-user Run key; a per-machine Run entry from the MSI is governed by policy instead."""
+    """The per-user Run key, used only when the MSI installed no per-machine Run entry
+    (``AUTOSTART=0``); the per-machine one is switched per user by ``--autostart`` instead."""
 
     def __init__(self, registry: WinregModule | None = None) -> None:
         self._registry = registry
@@ -197,6 +198,8 @@ class WindowsRunKey:
         return self._registry if self._registry is not None else load_winreg()
 
     def is_enabled(self) -> bool:
+        if self.machine_entry():
+            return True
         reg = self._reg()
         try:
             key = reg.OpenKey(reg.HKEY_CURRENT_USER, RUN_SUBKEY, 0, reg.KEY_READ)
@@ -210,7 +213,29 @@ class WindowsRunKey:
             reg.CloseKey(key)
         return bool(value)
 
+    def machine_entry(self) -> bool:
+        """Whether the MSI put a Run entry for every user (``AUTOSTART=1``) in HKLM."""
+        reg = self._reg()
+        try:
+            key = reg.OpenKey(
+                reg.HKEY_LOCAL_MACHINE, RUN_SUBKEY, 0, reg.KEY_READ | reg.KEY_WOW64_64KEY
+            )
+        except OSError:
+            return False
+        try:
+            value, _kind = reg.QueryValueEx(key, RUN_VALUE)
+        except OSError:
+            return False
+        finally:
+            reg.CloseKey(key)
+        return bool(value)
+
     def enable(self, command: Sequence[str] | None = None) -> None:
+        if self.machine_entry():
+            # The per-machine entry already starts Timetray (its --autostart check follows the
+            # user's setting); a second, per-user entry would launch it twice at every login.
+            self.disable()
+            return
         reg = self._reg()
         key = reg.CreateKeyEx(reg.HKEY_CURRENT_USER, RUN_SUBKEY, 0, reg.KEY_SET_VALUE)
         try:
@@ -272,6 +297,16 @@ class LaunchAgent:
         with contextlib.suppress(FileNotFoundError):
             self.path.unlink()
 
+    def command(self) -> list[str] | None:
+        """The launch command in the agent now on disk (``None`` when there is none)."""
+        try:
+            with self.path.open("rb") as handle:
+                data = plistlib.load(handle)
+        except (OSError, plistlib.InvalidFileException, ExpatError, ValueError):
+            return None
+        args = data.get("ProgramArguments") if isinstance(data, dict) else None
+        return [str(a) for a in args] if isinstance(args, list) else None
+
 
 # --- the current platform -----------------------------------------------------------------------
 
@@ -295,6 +330,35 @@ def enable(command: Sequence[str] | None = None) -> None:
 
 def disable() -> None:
     for_platform().disable()
+
+
+def reconcile_at_start(
+    enabled: bool,
+    command: Sequence[str] | None = None,
+    *,
+    platform: str | None = None,
+    backend: AutostartBackend | None = None,
+) -> bool:
+    """At every start: register a login launch that no installer registered. Returns whether
+    it wrote anything.
+
+    Only macOS needs it: the .deb ships /etc/xdg/autostart and the MSI an HKLM Run entry, but a
+    .dmg installs nothing, so with ``autostart`` on (the default, or set by the MDM profile) the
+    LaunchAgent must come from the app itself. Also rewrites an agent that launches another
+    copy (the app was moved or reinstalled elsewhere). Never removes anything: when autostart is
+    off, the ``--autostart`` check keeps an old entry harmless until the user's next change.
+    """
+    plat = sys.platform if platform is None else platform
+    if not enabled or plat != "darwin":
+        return False
+    agent = backend if backend is not None else LaunchAgent()
+    wanted = _with_flag(command)
+    current = agent.command() if isinstance(agent, LaunchAgent) else None
+    if agent.is_enabled() and (current is None or current == wanted):
+        return False
+    agent.enable(wanted)
+    log.info("autostart: registered the login launch (%s)", " ".join(wanted))
+    return True
 
 
 def apply(enabled: bool, command: Sequence[str] | None = None) -> None:

@@ -232,3 +232,44 @@ def test_login_launch_exits_quietly_when_policy_turns_autostart_off(tmp_path: Pa
     )
     # No display here either: without the gate it would complain and exit 1.
     assert (done.returncode, done.stdout, done.stderr) == (0, "", "")
+
+
+# --- no double launch, and macOS registers itself ------------------------------------------------
+
+HKLM_RUN = (FakeWinreg.HKEY_LOCAL_MACHINE, r"SOFTWARE\Microsoft\Windows\CurrentVersion\Run")
+
+
+def test_windows_user_turning_autostart_on_under_the_msi_entry_does_not_launch_twice() -> None:
+    # Installed with AUTOSTART=1: the MSI's all-users entry already starts Timetray at login.
+    machine = r'"C:\Program Files\Timetray\timetray.exe" --autostart'
+    reg = FakeWinreg({HKLM_RUN: {"Timetray": (machine, FakeWinreg.REG_SZ)}, RUN: {}})
+    run = WindowsRunKey(reg)
+    assert run.is_enabled()
+    run.disable()  # the user's "off" is honoured by --autostart, the MSI's entry stays
+    run.enable([r"C:\Program Files\Timetray\timetray.exe"])
+    assert "Timetray" not in reg.keys[RUN]
+    assert reg.keys[HKLM_RUN]["Timetray"][0] == machine
+    assert reg.open_handles == 0
+
+
+def test_macos_first_start_registers_the_login_launch_once(tmp_path: Path) -> None:
+    agent = LaunchAgent(tmp_path / "LaunchAgents")
+    exe = "/Applications/Timetray.app/Contents/MacOS/timetray"
+    assert autostart.reconcile_at_start(True, [exe], platform="darwin", backend=agent)
+    assert agent.is_enabled() and agent.command() == [exe, "--autostart"]
+    assert not autostart.reconcile_at_start(True, [exe], platform="darwin", backend=agent)
+    # The app was moved: the agent follows it.
+    moved = "/Users/erin/Applications/Timetray.app/Contents/MacOS/timetray"
+    assert autostart.reconcile_at_start(True, [moved], platform="darwin", backend=agent)
+    assert agent.command() == [moved, "--autostart"]
+
+
+def test_reconcile_leaves_autostart_off_and_other_platforms_alone(tmp_path: Path) -> None:
+    agent = LaunchAgent(tmp_path / "LaunchAgents")
+    assert not autostart.reconcile_at_start(
+        False, ["/x/timetray"], platform="darwin", backend=agent
+    )
+    assert not agent.path.exists()
+    for plat in ("linux", "win32"):  # the .deb and the MSI register it themselves
+        assert not autostart.reconcile_at_start(True, ["/x/timetray"], platform=plat, backend=agent)
+    assert not agent.path.exists()

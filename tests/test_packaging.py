@@ -142,8 +142,64 @@ class TestDeb:
             subprocess.run(["sh", "-n", str(control / script)], check=True)
         postrm = (control / "postrm").read_text()
         purge_block = postrm[postrm.index('"$1" = "purge"') :]
-        assert "rm -f /etc/timetray/policy.toml" in purge_block
+        assert 'etc="$DPKG_ROOT/etc/timetray"' in purge_block
         assert "/home" not in postrm and ".local/share" not in postrm.split("never touched")[1]
+
+    @pytest.mark.skipif(
+        not hasattr(os, "geteuid") or os.geteuid() != 0, reason="dpkg --root needs root"
+    )
+    def test_install_upgrade_remove_purge_in_a_fake_root(
+        self, deb_build: dict[str, str], tmp_path: Path
+    ) -> None:
+        # The real dpkg runs the real maintainer scripts against a private root ($DPKG_ROOT).
+        root = tmp_path / "root"
+        (root / "var/lib/dpkg/updates").mkdir(parents=True)
+        (root / "var/lib/dpkg/info").mkdir()
+        (root / "var/lib/dpkg/status").touch()
+        user_config = root / "home/erin/.config/timetray/settings.toml"
+        user_data = root / "home/erin/.local/share/timetray/offline_queue.sqlite3"
+        for path in (user_config, user_data):
+            path.parent.mkdir(parents=True)
+            path.write_text("the user's\n")
+        env = {"PATH": "/usr/sbin:/usr/bin:/sbin:/bin", "LANG": "C.UTF-8"}
+
+        def dpkg(*args: str) -> None:
+            done = subprocess.run(
+                ["dpkg", f"--root={root}", "--force-script-chrootless", "--force-depends",
+                 "--log=/dev/null", *args],
+                capture_output=True, text=True, env=env, timeout=120,
+            )  # fmt: skip
+            assert done.returncode == 0, done.stdout[-2000:] + done.stderr[-2000:]
+
+        def status() -> str:
+            done = subprocess.run(
+                ["dpkg-query", f"--root={root}", "-W", "-f=${db:Status-Abbrev}", "timetray"],
+                capture_output=True, text=True, env=env, timeout=60,
+            )  # fmt: skip
+            return done.stdout.strip()
+
+        policy = root / "etc/timetray/policy.toml"
+        dpkg("-i", deb_build["deb"])
+        assert status() == "ii"
+        assert (root / "etc/xdg/autostart/timetray.desktop").is_file()
+        version = subprocess.run(
+            [str(root / "usr/bin/timetray"), "--version"],
+            capture_output=True, text=True, env={**env, "HOME": str(tmp_path)}, timeout=60,
+        )  # fmt: skip
+        assert version.stdout.strip() == f"timetray {__version__}", version.stderr
+        policy.write_text('server_url = "https://hr.example.com"\n')  # IT's edit
+        dpkg("-i", deb_build["deb"])  # reinstall/upgrade: postinst configure runs again
+        assert status() == "ii"
+        assert policy.read_text() == 'server_url = "https://hr.example.com"\n'
+        dpkg("-r", "timetray")
+        assert status() == "rc"  # removed; the conffiles (IT's policy) stay until purge
+        assert not (root / "opt/timetray").exists() and not (root / "usr/bin/timetray").exists()
+        assert policy.is_file()
+        dpkg("-P", "timetray")
+        dpkg("-P", "timetray")  # purging twice is harmless
+        assert not (root / "etc/timetray").exists()
+        assert not (root / "etc/xdg/autostart/timetray.desktop").exists()
+        assert user_config.read_text() == user_data.read_text() == "the user's\n"
 
     def test_desktop_entries(self, unpacked: Path) -> None:
         app = _desktop(unpacked / "usr/share/applications/timetray.desktop")
@@ -180,24 +236,50 @@ class TestDeb:
     @pytest.mark.skipif(
         not (ROOT / "app/ui/tray_app.py").exists(), reason="the tray UI is not written yet"
     )
-    def test_unpacked_bundle_starts_offscreen(self, unpacked: Path, tmp_path: Path) -> None:
+    def test_unpacked_bundle_starts_offscreen_despite_a_bad_policy(
+        self, unpacked: Path, tmp_path: Path
+    ) -> None:
+        # An admin's typo: the installed app names the file and the key, and still starts.
+        policy = tmp_path / "policy.toml"
+        policy.write_text(
+            'server_url = "http://127.0.0.1:9"\npoll_interval_seconds = "often"\n'
+            'locked_keys = ["server_url"]\n'
+        )
+        done = self._smoke(unpacked, tmp_path, policy)
+        assert done.returncode == 0, done.stdout[-2000:] + done.stderr[-2000:]
+        assert "smoke test ok" in done.stdout
+        assert f"{policy}: poll_interval_seconds: expected an integer" in done.stderr
+        log = (tmp_path / "data/logs/timetray.log").read_text()
+        assert f"{policy}: poll_interval_seconds: expected an integer" in log
+
+    def test_unpacked_bundle_starts_offscreen_with_a_policy_that_is_not_toml(
+        self, unpacked: Path, tmp_path: Path
+    ) -> None:
+        policy = tmp_path / "policy.toml"
+        policy.write_text('server_url = "http://127.0.0.1:9\nautostart = false\n')
+        done = self._smoke(unpacked, tmp_path, policy)
+        assert done.returncode == 0, done.stdout[-2000:] + done.stderr[-2000:]
+        assert "smoke test ok" in done.stdout
+        assert f"{policy}: server_url: not valid TOML" in done.stderr
+
+    @staticmethod
+    def _smoke(unpacked: Path, tmp_path: Path, policy: Path) -> subprocess.CompletedProcess[str]:
         env = {
             "PATH": "/usr/bin:/bin",
-            "HOME": str(tmp_path),
+            "HOME": str(tmp_path / "home"),
             "LANG": "C.UTF-8",
             "QT_QPA_PLATFORM": "offscreen",
             "TIMETRAY_DATA_DIR": str(tmp_path / "data"),
-            "TIMETRAY_POLICY_FILE": str(tmp_path / "no-policy.toml"),
+            "TIMETRAY_POLICY_FILE": str(policy),
             "PYTHON_KEYRING_BACKEND": "keyring.backends.null.Keyring",
         }
-        done = subprocess.run(
+        return subprocess.run(
             [str(unpacked / "usr/bin/timetray"), "--smoke-test"],
             capture_output=True,
             text=True,
             env=env,
             timeout=90,
         )
-        assert done.returncode == 0, done.stdout[-2000:] + done.stderr[-2000:]
 
 
 def _desktop(path: Path) -> dict[str, str]:
@@ -301,33 +383,51 @@ def test_deployment_guide_covers_every_os_and_topic() -> None:
             assert f"### {topic}" in section, f"{os_name}: {topic}"
 
 
-def test_postrm_purge_removes_only_the_policy_and_is_idempotent(tmp_path: Path) -> None:
-    etc = tmp_path / "etc-timetray"
-    etc.mkdir()
-    script = tmp_path / "postrm"
-    script.write_text((PACKAGING / "linux/postrm").read_text().replace("/etc/timetray", str(etc)))
-    bin_dir = tmp_path / "bin"  # no desktop-cache tools: those branches must be skipped quietly
+def test_maintainer_scripts_are_idempotent_and_purge_only_the_policy(tmp_path: Path) -> None:
+    root = tmp_path / "root"  # $DPKG_ROOT, as `dpkg --root` sets it
+    etc = root / "etc/timetray"
+    etc.mkdir(parents=True)
+    (root / "usr/share/applications").mkdir(parents=True)
+    (root / "usr/share/icons/hicolor").mkdir(parents=True)
+    bin_dir = tmp_path / "bin"
     bin_dir.mkdir()
-    for tool in ("rm", "rmdir"):
+    for tool in ("rm", "rmdir", "cat"):
         (bin_dir / tool).symlink_to(shutil.which(tool) or f"/bin/{tool}")
-    env = {"PATH": str(bin_dir)}
+    calls = tmp_path / "calls"
+    for tool in ("update-desktop-database", "gtk-update-icon-cache"):  # record, don't run
+        (bin_dir / tool).write_text(f'#!/bin/sh\necho "{tool} $*" >> "{calls}"\n')
+        (bin_dir / tool).chmod(0o755)
+    env = {"PATH": str(bin_dir), "DPKG_ROOT": str(root)}
     sh = shutil.which("sh") or "/bin/sh"
 
-    def run(action: str) -> None:
-        subprocess.run([sh, str(script), action], check=True, env=env, timeout=30)
+    def run(script: str, action: str) -> None:
+        subprocess.run([sh, str(PACKAGING / "linux" / script), action], check=True, env=env)
 
+    run("postinst", "configure")
+    run("postinst", "configure")
+    assert calls.read_text().splitlines() == 2 * [
+        f"update-desktop-database -q {root}/usr/share/applications",
+        f"gtk-update-icon-cache -q -t -f {root}/usr/share/icons/hicolor",
+    ]
     (etc / "policy.toml").write_text('server_url = "https://hr.example.com"\n')
     (etc / "policy.toml.dpkg-old").write_text("old\n")
     (etc / "company-ca.pem").write_text("pem\n")
-    run("remove")
+    run("postrm", "remove")
+    run("postrm", "remove")
     assert sorted(p.name for p in etc.iterdir()) == [
         "company-ca.pem",
         "policy.toml",
         "policy.toml.dpkg-old",
     ]
-    run("purge")
+    run("postrm", "purge")
     assert [p.name for p in etc.iterdir()] == ["company-ca.pem"]  # not ours to delete
-    run("purge")
+    run("postrm", "purge")
     (etc / "company-ca.pem").unlink()
-    run("purge")
+    run("postrm", "purge")
     assert not etc.exists()
+    calls.unlink()
+    (bin_dir / "update-desktop-database").unlink()  # a minimal system without the tools
+    (bin_dir / "gtk-update-icon-cache").unlink()
+    run("postinst", "configure")
+    run("postrm", "remove")
+    assert not calls.exists()

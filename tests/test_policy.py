@@ -95,7 +95,28 @@ def test_linux_broken_toml_is_one_problem_with_the_line(tmp_path: Path) -> None:
     values, locked, problems = reader.read()
     assert (values, locked) == ({}, set())
     assert len(problems) == 1
-    assert str(tmp_path / "policy.toml") in problems[0]
+    assert problems[0].startswith(f"{tmp_path / 'policy.toml'}: locked keys: not valid TOML")
+    assert "line 2" in problems[0]
+
+
+@pytest.mark.parametrize(
+    ("text", "key"),
+    [
+        ('server_url = "https://hr.example.com\n', "server_url"),  # unclosed string
+        ("autostart = true\npoll_interval_seconds = 1O\n", "poll_interval_seconds"),
+        ('autostart = true\nlocked_keys = ["server_url",\n  "autostart=x",\n', "locked_keys"),
+        ("autostart = true\nautostart = false\n", "autostart"),  # set twice
+    ],
+)
+def test_linux_broken_toml_names_the_key_being_written(tmp_path: Path, text: str, key: str) -> None:
+    problems = _toml(tmp_path, text).read().problems
+    assert len(problems) == 1
+    assert problems[0].startswith(f"{tmp_path / 'policy.toml'}: {key}: not valid TOML")
+
+
+def test_linux_broken_table_header_names_only_the_file(tmp_path: Path) -> None:
+    problems = _toml(tmp_path, "autostart = true\n[timetray\n").read().problems
+    assert problems[0].startswith(f"{tmp_path / 'policy.toml'}: not valid TOML")
     assert "line 2" in problems[0]
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 import tomllib
 from collections.abc import Mapping
 from pathlib import Path
@@ -32,8 +33,10 @@ class TomlPolicyReader:
         except FileNotFoundError:
             return PolicyResult({}, set(), [])
         except tomllib.TOMLDecodeError as exc:
+            key = _key_at_error(self.path, str(exc))
+            where = f"{self.path}: {key}" if key else str(self.path)
             return PolicyResult(
-                {}, set(), [f"{self.path}: not valid TOML ({exc}); the whole policy is ignored"]
+                {}, set(), [f"{where}: not valid TOML ({exc}); the whole policy is ignored"]
             )
         except (OSError, UnicodeDecodeError) as exc:
             reason = exc.strerror if isinstance(exc, OSError) and exc.strerror else str(exc)
@@ -41,3 +44,30 @@ class TomlPolicyReader:
                 {}, set(), [f"{self.path}: cannot be read ({reason}); the whole policy is ignored"]
             )
         return validate_policy(raw, str(self.path))
+
+
+_ERROR_LINE = re.compile(r"\(at line (\d+), column \d+\)")
+_TABLE_HEADER = re.compile(r"\s*\[\[?\s*[\w\"']")
+# A bare key (spaces allowed: "locked keys = ..." is a typo worth naming) or a quoted one.
+_ASSIGNMENT = re.compile(r"""\s*([\w-][\w .-]*?|"[^"]*"|'[^']*')\s*=""")
+
+
+def _key_at_error(path: Path, message: str) -> str | None:
+    """The key the admin was writing where the TOML broke, so the problem can name it.
+
+    The decoder only gives a line (or "end of document" for an unclosed array or string); the
+    key is on that line or, for a value spanning lines, on the nearest line above that assigns.
+    """
+    try:
+        lines = path.read_text(encoding="utf-8", errors="replace").splitlines()
+    except OSError:
+        return None
+    found = _ERROR_LINE.search(message)
+    index = min(int(found.group(1)), len(lines)) - 1 if found else len(lines) - 1
+    if 0 <= index < len(lines) and _TABLE_HEADER.match(lines[index]):
+        return None  # the policy has no tables: the header itself is the mistake
+    for line in reversed(lines[: index + 1]):
+        match = _ASSIGNMENT.match(line)
+        if match:
+            return match.group(1).strip()
+    return None
