@@ -82,11 +82,15 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--reason", help="why you leave before the end of your shift (or overtime)")
     p.add_argument("--note", help="note for a checkout after the end of your shift")
     p = add("break", "start or end a break")
-    p.add_argument("action", choices=("start", "end"))
+    p.add_argument("action", choices=("start", "end"), help="start or end the break")
     p.add_argument(
-        "--type", dest="break_type", choices=("dinner", "prayer", "other"), default="other"
+        "--type",
+        dest="break_type",
+        choices=("dinner", "prayer", "other"),
+        default="other",
+        help="kind of break (default: other, which needs --note)",
     )
-    p.add_argument("--note")
+    p.add_argument("--note", help="note for the break (required for --type other)")
     p = add("start", "start the timer on a task")
     p.add_argument("task", metavar="TASK", help="task id or a unique prefix of its title")
     add("pause", "pause the timer")
@@ -104,8 +108,21 @@ def build_parser() -> argparse.ArgumentParser:
     group.add_argument("--week", action="store_true")
     add("sync", "send everything queued now")
     p = add("queue", "list, retry or discard queued items")
-    p.add_argument("action", nargs="?", choices=("list", "retry", "discard"), default="list")
-    p.add_argument("item", nargs="?", metavar="ID")
+    p.add_argument(
+        "action",
+        nargs="?",
+        choices=("list", "retry", "discard"),
+        default="list",
+        help="list the items waiting or parked (the default), send a parked item again, "
+        "or drop one",
+    )
+    p.add_argument(
+        "item",
+        nargs="?",
+        metavar="ID",
+        help="the item to retry or discard: its id, or the first characters shown by "
+        "`timetray queue list`",
+    )
     return parser
 
 
@@ -370,6 +387,17 @@ def _cmd_logs(core: Any, o: argparse.Namespace, out: Out) -> int:
     return EXIT_OK
 
 
+def _cmd_break(core: Any, o: argparse.Namespace, out: Out) -> int:
+    if o.action == "start" and o.break_type == "other" and not (o.note or "").strip():
+        # The server refuses it (422); say so before anything is queued.
+        raise UsageError("an 'other' break needs --note TEXT (or choose --type dinner|prayer)")
+    return _simple(
+        lambda c, opts: (
+            c.start_break(opts.break_type, opts.note) if opts.action == "start" else c.end_break()
+        )
+    )(core, o, out)
+
+
 def _cmd_sync(core: Any, o: argparse.Namespace, out: Out) -> int:
     if not _signed_in(core):
         return EXIT_SIGN_IN
@@ -429,9 +457,7 @@ HANDLERS: dict[str, Callable[[Any, argparse.Namespace, Out], int]] = {
             after_shift_note=o.note,
         )
     ),
-    "break": _simple(
-        lambda c, o: c.start_break(o.break_type, o.note) if o.action == "start" else c.end_break()
-    ),
+    "break": _cmd_break,
     "start": _cmd_start,
     "pause": _simple(lambda c, o: c.pause()),
     "resume": _simple(lambda c, o: c.resume()),

@@ -2,9 +2,11 @@
 
 Prints: items/s draining 1,000 queued manual entries through the core; items/s of a bare httpx
 loop posting the same bodies to the same server; their ratio (goal >= 0.8); and CPU seconds
-per hour of idle polling (measured over a short window and scaled).
+per hour of idle polling, measured over a window of several poll intervals (60 s by default:
+four 15 s polls, so one poll more or less moves the figure by a quarter, not by the whole of it)
+and scaled to an hour.
 
-    .venv/bin/python bench/sync_bench.py [--items 1000] [--idle-seconds 30]
+    .venv/bin/python bench/sync_bench.py [--items 1000] [--idle-seconds 60]
 """
 
 from __future__ import annotations
@@ -119,7 +121,12 @@ def idle_cpu(url: str, seconds: float) -> tuple[float, int]:
 def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--items", type=int, default=1000)
-    ap.add_argument("--idle-seconds", type=float, default=30.0)
+    ap.add_argument(
+        "--idle-seconds",
+        type=float,
+        default=60.0,
+        help="idle polling window; shorter than a few poll intervals says little",
+    )
     args = ap.parse_args()
     port = free_port()
     server = subprocess.Popen(

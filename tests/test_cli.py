@@ -11,6 +11,7 @@ import sys
 import time
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from typing import Any
 from urllib.parse import urlsplit
 
 import httpx
@@ -182,3 +183,132 @@ def test_sigkill_during_a_200_item_drain_loses_and_doubles_nothing(
     norm = sorted(s.replace(".000000", "") for s in seen)
     assert len(seen) == len(set(seen)), "a duplicate reached the server"
     assert norm == sorted(expected), "an item was lost"
+
+
+def _json(done: subprocess.CompletedProcess[str]) -> Any:
+    assert done.returncode == 0, done.stderr
+    return json.loads(done.stdout)
+
+
+def test_every_command_prints_its_object_with_json(
+    env: dict[str, str], server: BackendHandle
+) -> None:
+    tasks = _json(cli(env, "--json", "tasks"))
+    assert "Implement tray sync" in [t["title"] for t in tasks]
+    ambiguous = cli(env, "start", "re")  # Review API spec, Refactor queue, Reopened crash
+    assert ambiguous.returncode == 2 and "matches several tasks" in ambiguous.stderr
+    assert _json(cli(env, "--json", "checkin", "--mode", "office"))["status"] == "done"
+    assert _json(cli(env, "start", "implement", "--json"))["data"]["status"] == "running"
+    other = cli(env, "break", "start")  # an 'other' break without a note: refused here
+    assert other.returncode == 2 and "--note" in other.stderr
+    brk = _json(cli(env, "--json", "break", "start", "--type", "dinner"))
+    assert brk["status"] == "done" and brk["data"]["break_type"] == "dinner"
+    obj = _json(cli(env, "--json", "status"))
+    assert obj["attendance"] == {"checked_in": True, "on_break": True}
+    assert obj["timer"]["state"] == "paused" and obj["timer"]["pause_reason"] == "break_started"
+    assert _json(cli(env, "--json", "break", "end"))["status"] == "done"
+    assert _json(cli(env, "--json", "status"))["timer"]["state"] == "running"
+    assert _json(cli(env, "--json", "pause"))["data"]["pause_reason"] == "manual_pause"
+    assert _json(cli(env, "--json", "resume"))["data"]["status"] == "running"
+    stopped = _json(cli(env, "--json", "stop", "--notes", "from the cli"))
+    assert stopped["data"]["notes"] == "from the cli" and stopped["data"]["source_type"] == "timer"
+    out = _json(cli(env, "--json", "checkout", "--reason", "going home early"))
+    assert out["status"] == "done" and out["data"]["checked_in"] is False
+    now = datetime.now(UTC)
+    old = now - timedelta(days=10)
+    iso = "%Y-%m-%dT%H:%M:%SZ"
+    logged = _json(
+        cli(env, "--json", "log", SPEC, "--from", f"{old:{iso}}", "--to", f"{old:%Y-%m-%dT}23:59Z")
+    )
+    assert logged["status"] == "done" and logged["data"]["source_type"] == "manual"
+    today = _json(cli(env, "--json", "logs", "--today"))
+    assert [e["notes"] for e in today] == ["from the cli"]
+    assert [e["notes"] for e in _json(cli(env, "--json", "logs", "--week"))] == ["from the cli"]
+    month = _json(cli(env, "--json", "logs"))
+    assert len(month) == 2 and month[0]["pending"] is False
+    assert _json(cli(env, "--json", "sync"))["data"] == {"pending": 0, "parked": 0, "sent": 0}
+    assert _json(cli(env, "--json", "logout"))["status"] == "done"
+    assert cli(env, "status").returncode == 3
+
+
+def test_queue_retry_sends_a_parked_item_once_fixed(
+    env: dict[str, str], server: BackendHandle
+) -> None:
+    blocked = "60000000-0000-4000-8000-000000000004"
+    times = ("--from", "2026-03-02T09:00Z", "--to", "2026-03-02T10:00Z")
+    assert cli(env, "log", blocked, *times).returncode == 1
+    [item] = _json(cli(env, "--json", "queue"))
+    assert item["state"] == "parked" and item["attempts"] >= 0 and "blocked" in item["last_error"]
+    still = cli(env, "queue", "retry", item["id"][:8])
+    assert still.returncode == 1 and "blocked" in still.stderr  # parked again, said why
+    server.set_task_status(blocked, "in_progress")  # the manager unblocks the task
+    retried = _json(cli(env, "--json", "queue", "retry", item["id"]))
+    assert retried["status"] == "done"
+    assert _json(cli(env, "--json", "queue", "list")) == []
+    assert [log["task_id"] for log in server_logs(server)] == [blocked]
+    assert cli(env, "queue", "retry").returncode == 2  # no ID given
+
+
+def test_server_and_data_dir_flags_work_without_the_environment(
+    tmp_path: Path, server: BackendHandle
+) -> None:
+    env = {
+        k: v
+        for k, v in env_for(tmp_path, server).items()
+        if k not in ("TIMETRAY_SERVER", "TIMETRAY_DATA_DIR")
+    }
+    data = str(tmp_path / "flags")
+    login = cli(
+        env,
+        "--server",
+        server.url,
+        "--data-dir",
+        data,
+        "login",
+        "--email",
+        EMAIL,
+        "--password-stdin",
+        stdin=PASSWORD,
+    )
+    assert login.returncode == 0, login.stderr
+    obj = _json(cli(env, "status", "--json", "--data-dir", data))
+    assert obj["signed_in"] is True and obj["server"] == server.url
+    assert (tmp_path / "flags").is_dir()
+
+
+def test_cli_and_tray_work_on_the_same_data_at_the_same_time(
+    env: dict[str, str], server: BackendHandle
+) -> None:
+    from app.config import Settings
+    from app.core.service import Core
+
+    tray = Core(
+        Settings(server_url=server.url, poll_interval_seconds=5),
+        Path(env["TIMETRAY_DATA_DIR"]),
+        role="tray",
+    )
+    tray.open(poll=True)
+    try:
+        assert tray.login(server.url, EMAIL, PASSWORD).result(30).status == "done"
+        assert cli(env, "checkin").returncode == 0
+        assert cli(env, "start", "implement").returncode == 0
+        assert tray.sync_now().result(30).status == "done"
+        snap = tray.snapshot()
+        assert snap.timer is not None and snap.timer.task_title == "Implement tray sync"
+        assert tray.pause().result(30).status == "done"
+        obj = _json(cli(env, "--json", "status"))
+        assert obj["timer"]["state"] == "paused" and obj["timer"]["pause_reason"] == "manual_pause"
+        # Both queue entries at once: each reaches the server exactly once.
+        day = datetime(2026, 4, 1, 9, tzinfo=UTC)
+        fut = tray.log_manual(SPEC, day, day + timedelta(minutes=30), "tray")
+        done = cli(env, "log", SPEC, "--from", "2026-04-01T10:00Z", "--to", "2026-04-01T10:30Z")
+        assert done.returncode == 0, done.stderr
+        assert fut.result(30).ok
+        assert cli(env, "stop").returncode == 0
+        assert tray.sync_now().result(30).status == "done"
+        assert tray.snapshot().timer is None
+        assert tray.outbox() == []
+    finally:
+        tray.shutdown()
+    logs = server_logs(server)
+    assert sorted(str(log["source_type"]) for log in logs) == ["manual", "manual", "timer"]

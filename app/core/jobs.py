@@ -33,6 +33,23 @@ logger = logging.getLogger(__name__)
 DRAIN_LOCK = "drain.lock"
 
 
+def _late_timer_text(kind: str, payload: dict[str, object]) -> str | None:
+    """What the user must know about a pause or stop of a server timer that waits offline:
+    the server applies it only when it arrives and cannot be told the real time."""
+    at = C.at_of(payload)
+    if at is None or not payload.get("timer_id"):
+        return None
+    stamp = at.astimezone().strftime("%H:%M:%S")
+    if kind == C.STOP:
+        return (
+            f"Stopped at {stamp}: the server can only stop the timer when this reaches it, "
+            "so the log's notes will record the time you stopped."
+        )
+    if kind == C.PAUSE:
+        return f"Paused at {stamp} here; the server pauses its timer only when this reaches it."
+    return None
+
+
 class Jobs:
     def __init__(self, core: Core) -> None:
         self.core = core
@@ -281,18 +298,23 @@ class Jobs:
                     ),
                 )
             else:
-                why = report.transient.user_message if report.transient else "The server is busy."
+                if report.transient is not None:
+                    why = report.transient.user_message
+                elif not core.tracker.online:
+                    why = "The server cannot be reached right now."
+                else:
+                    why = "The server is busy."
                 if accept is not None and not accept(item):
                     why = "It belongs to another account and waits for it to sign in."
-                core.waiters.resolve(
-                    item_id,
-                    CommandResult(
-                        "queued",
-                        "Saved on this computer; it will sync when the server is reachable. "
-                        f"({why})",
-                        item_id=item_id,
-                    ),
+                message = (
+                    f"Saved on this computer; it will sync when the server is reachable. ({why})"
                 )
+                late = _late_timer_text(item.kind, item.payload)
+                if late:
+                    message = f"{message} {late}"
+                core.waiters.resolve(item_id, CommandResult("queued", message, item_id=item_id))
+                if item.kind == C.STOP and late:
+                    core._emit_notice(Notice("queued", "Stop saved offline", late, "sync"))
                 if item.kind == C.MANUAL:
                     core._emit_notice(
                         Notice(

@@ -97,14 +97,6 @@ def test_offline_timer_becomes_manual_entries_without_the_pauses(
     assert all(str(e["notes"]).startswith("offline work") for e in logs)
 
 
-def test_lost_response_after_commit_makes_no_duplicate(core: Core, server: BackendHandle) -> None:
-    server.set_faults(drop_after_commit={"count": 1, "path_prefix": "/api/v1/time-logs/manual"})
-    first = core.log_manual(SPEC, DAY, DAY + timedelta(minutes=45), "once").result(30)
-    assert first.status == "queued"  # outcome unknown: kept, to be checked
-    assert core.sync_now().result(30).status == "done"
-    assert len(my_logs(server)) == 1
-
-
 def test_a_parked_item_does_not_block_the_ones_behind(core: Core, server: BackendHandle) -> None:
     assert manual(core, 1) == "done"
     assert manual(core, 2, BLOCKED) == "rejected"
