@@ -16,6 +16,17 @@ STATES: Final[tuple[str, ...]] = (PENDING, IN_FLIGHT, PARKED, DONE)
 
 
 @dataclass(frozen=True, slots=True)
+class Completion:
+    """ "The server applied this item": what :meth:`Store.complete` records, as a value, so a
+    drain can hand it to the next :meth:`Store.claim_next` and commit both at once."""
+
+    item_id: str
+    server_id: str | None = None
+    result: dict[str, Any] | None = None
+    owner: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
 class OutboxItem:
     """One command waiting for (or done with) the server.
 

@@ -34,7 +34,15 @@ from offline_queue.errors import (
     ItemNotFoundError,
     LeaseLostError,
 )
-from offline_queue.models import DONE, IN_FLIGHT, PARKED, PENDING, STATES, OutboxItem
+from offline_queue.models import (
+    DONE,
+    IN_FLIGHT,
+    PARKED,
+    PENDING,
+    STATES,
+    Completion,
+    OutboxItem,
+)
 from offline_queue.timeutil import Clock, from_db, opt_from_db, to_db
 
 log = logging.getLogger(__name__)
@@ -197,8 +205,14 @@ class Outbox:
         *,
         mark_sent: bool = False,
         accept: Callable[[OutboxItem], bool] | None = None,
+        complete: Completion | None = None,
     ) -> OutboxItem | None:
         """Hand the head of the queue to ``owner`` for ``lease_seconds``, or None if none is due.
+
+        ``complete`` first marks the caller's previous item done, in the same transaction, so a
+        drain commits once per item instead of twice. A crash before that commit leaves the
+        previous item in flight and maybe sent: the next owner checks the server before
+        resending it, exactly as after a crash right after the send.
 
         ``mark_sent=True`` also sets ``maybe_sent`` in the same transaction, for a caller that
         sends right after claiming: one commit per item instead of two. The price is on the
@@ -244,6 +258,8 @@ class Outbox:
             )
 
         def tx(conn: sqlite3.Connection) -> OutboxItem | None:
+            if complete is not None:
+                self._complete_in(conn, complete, now_s)
             live = conn.execute(
                 f"{_SELECT} WHERE state = 'in_flight' AND lease_until > ? ORDER BY seq LIMIT 1",
                 (now_s,),
@@ -328,26 +344,27 @@ class Outbox:
         ``owner`` is accepted but not enforced: if the server applied the command, the item
         is done whoever's lease it is under now.
         """
-        result_s = None if result is None else dumps_object(result, "result")
+        completion = Completion(item_id, server_id, result, owner)
+        now_s = to_db(self._now())
+        return self._conns.write(lambda conn: self._complete_in(conn, completion, now_s))
 
-        def change(item: OutboxItem, now_s: str) -> dict[str, Any] | None:
-            if item.state == DONE:
-                return None
-            if owner is not None and item.owner not in (None, owner):
-                log.warning(
-                    "outbox item %s completed by %s under %s's lease", item.id, owner, item.owner
-                )
-            return {
-                "state": DONE,
-                "server_id": server_id,
-                "result": result_s,
-                "done_at": now_s,
-                "owner": None,
-                "lease_until": None,
-                "not_before": None,
-            }
-
-        return self._update(item_id, "complete", (IN_FLIGHT, PENDING, DONE), change)
+    def _complete_in(self, conn: sqlite3.Connection, done: Completion, now_s: str) -> OutboxItem:
+        item = _fetch(conn, done.item_id)
+        if item.state == DONE:
+            return item
+        if item.state not in (IN_FLIGHT, PENDING):
+            raise InvalidStateError(item.id, item.state, "complete")
+        if done.owner is not None and item.owner not in (None, done.owner):
+            log.warning(
+                "outbox item %s completed by %s under %s's lease", item.id, done.owner, item.owner
+            )
+        result_s = None if done.result is None else dumps_object(done.result, "result")
+        conn.execute(
+            "UPDATE outbox SET state = ?, server_id = ?, result = ?, done_at = ?, owner = NULL,"
+            " lease_until = NULL, not_before = NULL, updated_at = ? WHERE seq = ?",
+            (DONE, done.server_id, result_s, now_s, now_s, item.seq),
+        )
+        return _fetch(conn, item.id)
 
     def retry_later(
         self,

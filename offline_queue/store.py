@@ -20,7 +20,7 @@ from typing import Any, Self
 from offline_queue.cache import StateCache
 from offline_queue.connection import RETRY_DEADLINE_S, Connections, busy_timeout_ms, retry_busy
 from offline_queue.errors import StoreCorruptError, StoreError
-from offline_queue.models import CachedValue, OutboxItem, Segment, StoreEvent
+from offline_queue.models import CachedValue, Completion, OutboxItem, Segment, StoreEvent
 from offline_queue.outbox import Outbox
 from offline_queue.paths import DEFAULT_APP_NAME, resolve_store_path
 from offline_queue.recovery import Unusable, probe, set_aside
@@ -162,8 +162,14 @@ class Store:
         *,
         mark_sent: bool = False,
         accept: Callable[[OutboxItem], bool] | None = None,
+        complete: Completion | None = None,
     ) -> OutboxItem | None:
-        return self._outbox.claim_next(owner, lease_seconds, mark_sent=mark_sent, accept=accept)
+        item = self._outbox.claim_next(
+            owner, lease_seconds, mark_sent=mark_sent, accept=accept, complete=complete
+        )
+        if complete is not None:
+            self._purge_if_due()
+        return item
 
     def next_due_at(self) -> datetime | None:
         return self._outbox.next_due_at()

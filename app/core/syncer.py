@@ -27,7 +27,7 @@ from app.core.backoff import Backoff
 from app.core.effects import Outcome
 from app.core.facade import CommandResult
 from app.core.tracker import AutoMarker, PendingCommand, Tracker
-from offline_queue import OutboxItem, Store
+from offline_queue import Completion, OutboxItem, Store
 
 logger = logging.getLogger(__name__)
 
@@ -116,6 +116,8 @@ class Syncer:
         self.backoff = Backoff(base=2.0, cap=300.0)
         self.notes_limit = notes_limit
         self._server_errors: dict[str, int] = {}
+        self._deferring = False  # inside a drain: completions ride on the next claim
+        self._pending_done: Completion | None = None
 
     # ------------------------------------------------------------------------------ store ---
     def reload_local(self) -> None:
@@ -212,9 +214,31 @@ class Syncer:
             report.sign_in_needed = self.store.counts().get("pending", 0) > 0
             return report
         accept = self.accepts()
+        self._deferring = True
+        try:
+            self._drain_items(report, accept, limit, before_send)
+        finally:
+            self._deferring = False
+            self._flush_done()
+        return report
+
+    def _drain_items(
+        self,
+        report: DrainReport,
+        accept: Callable[[OutboxItem], bool],
+        limit: int | None,
+        before_send: Callable[[OutboxItem], Outcome | None] | None,
+    ) -> None:
         while limit is None or report.worked < limit:
-            # Claimed and flagged maybe_sent in one commit (see Outbox.claim_next).
-            item = self.store.claim_next(self.owner, LEASE_SECONDS, mark_sent=True, accept=accept)
+            # One commit per item: the claim flags it maybe_sent and also records the previous
+            # item's completion (see Outbox.claim_next).
+            item = self.store.claim_next(
+                self.owner,
+                LEASE_SECONDS,
+                mark_sent=True,
+                accept=accept,
+                complete=self._take_done(),
+            )
             if item is None:
                 break
             report.worked += 1
@@ -245,7 +269,31 @@ class Syncer:
             report.results[item.id] = result
             if item.kind in C.ATTENDANCE_KINDS:
                 report.attendance_changed = True
-        return report
+
+    def _done(
+        self,
+        item_id: str,
+        server_id: str | None = None,
+        result: dict[str, Any] | None = None,
+        *,
+        owner: str | None = None,
+    ) -> None:
+        """The server applied ``item_id``: during a drain the record rides on the next claim's
+        commit; anywhere else (or if one is already waiting) it is committed now."""
+        completion = Completion(item_id, server_id, result, owner)
+        if self._deferring and self._pending_done is None:
+            self._pending_done = completion
+            return
+        self._flush_done()
+        self.store.complete(item_id, server_id, result, owner=owner)
+
+    def _take_done(self) -> Completion | None:
+        done, self._pending_done = self._pending_done, None
+        return done
+
+    def _flush_done(self) -> None:
+        if (done := self._take_done()) is not None:
+            self.store.complete(done.item_id, done.server_id, done.result, owner=done.owner)
 
     def _transient(self, item: OutboxItem, exc: errors.ApiError, report: DrainReport) -> None:
         retry_after = exc.retry_after if isinstance(exc, errors.RateLimited) else None
@@ -308,7 +356,7 @@ class Syncer:
     def _rejected(self, item: OutboxItem, exc: errors.Rejected) -> CommandResult | None:
         """Park a refused item, unless the refusal only says the thing is already done."""
         if C.already_done(item.kind, exc.status, exc.message):
-            self.store.complete(item.id, result={"already": exc.message}, owner=self.owner)
+            self._done(item.id, result={"already": exc.message}, owner=self.owner)
             return CommandResult("done", exc.message, item_id=item.id, http_status=exc.status)
         self.store.park(item.id, exc.user_message, exc.status, owner=self.owner)
         return CommandResult("rejected", exc.user_message, item_id=item.id, http_status=exc.status)
@@ -386,9 +434,7 @@ class Syncer:
                     )
                 )
             local_timer.drop(self.store, meta)
-        self.store.complete(
-            item.id, server_id=session.id, result=_timer_dict(session), owner=self.owner
-        )
+        self._done(item.id, server_id=session.id, result=_timer_dict(session), owner=self.owner)
         for kind, payload in follow:
             self.store.enqueue(kind, payload)
         self.tracker.set_local(None)
@@ -403,7 +449,7 @@ class Syncer:
     def _to_local(self, item: OutboxItem, meta: dict[str, Any] | None, why: str) -> CommandResult:
         """Keep the timer on this computer: it will reach the server as manual entries."""
         logger.info("start %s kept as a local timer: %s", item.id, why)
-        self.store.complete(item.id, result={"local": True, "why": why}, owner=self.owner)
+        self._done(item.id, result={"local": True, "why": why}, owner=self.owner)
         if meta is None:
             return CommandResult("queued", why, item_id=item.id)
         meta = dict(meta, start_item=None)
@@ -427,9 +473,7 @@ class Syncer:
             result = self._rejected(item, exc)
             assert result is not None
             return result
-        self.store.complete(
-            item.id, server_id=session.id, result=_timer_dict(session), owner=self.owner
-        )
+        self._done(item.id, server_id=session.id, result=_timer_dict(session), owner=self.owner)
         why = item.payload.get("auto_reason")
         self.set_marker(AutoMarker(session.id, str(why)) if why else None)
         self.tracker.set_server_timer(session)
@@ -444,9 +488,7 @@ class Syncer:
             result = self._rejected(item, exc)
             assert result is not None
             return result
-        self.store.complete(
-            item.id, server_id=session.id, result=_timer_dict(session), owner=self.owner
-        )
+        self._done(item.id, server_id=session.id, result=_timer_dict(session), owner=self.owner)
         self.set_marker(None)
         self.tracker.set_server_timer(session)
         return CommandResult("done", "Timer resumed", item_id=item.id, data=_timer_dict(session))
@@ -463,7 +505,7 @@ class Syncer:
                 still = False
             if not still:
                 found = self._find_stop_log(task_id, at)
-                self.store.complete(
+                self._done(
                     item.id,
                     server_id=found.id if found else None,
                     result=_log_dict(found) if found else {"already": "stopped"},
@@ -485,7 +527,7 @@ class Syncer:
             if result.status == "done":
                 self.tracker.set_server_timer(None)
             return result
-        self.store.complete(item.id, server_id=log.id, result=_log_dict(log), owner=self.owner)
+        self._done(item.id, server_id=log.id, result=_log_dict(log), owner=self.owner)
         self.set_marker(None)
         self.tracker.set_server_timer(None)
         return CommandResult(
@@ -523,9 +565,7 @@ class Syncer:
                     and log.ended_at is not None
                     and abs((log.ended_at - ended).total_seconds()) < 1
                 ):
-                    self.store.complete(
-                        item.id, server_id=log.id, result=_log_dict(log), owner=self.owner
-                    )
+                    self._done(item.id, server_id=log.id, result=_log_dict(log), owner=self.owner)
                     return CommandResult(
                         "done", "Manual entry saved", item_id=item.id, data=_log_dict(log)
                     )
@@ -536,7 +576,7 @@ class Syncer:
             result = self._rejected(item, exc)
             assert result is not None
             return result
-        self.store.complete(item.id, server_id=log.id, result=_log_dict(log), owner=self.owner)
+        self._done(item.id, server_id=log.id, result=_log_dict(log), owner=self.owner)
         return CommandResult(
             "done",
             f"Manual entry saved: {log.duration_minutes} min on {log.task_title}",
@@ -577,5 +617,5 @@ class Syncer:
             result = self._rejected(item, exc)
             assert result is not None
             return result
-        self.store.complete(item.id, server_id=str(data.get("id")), result=data, owner=self.owner)
+        self._done(item.id, server_id=str(data.get("id")), result=data, owner=self.owner)
         return CommandResult("done", message, item_id=item.id, data=data)

@@ -1,10 +1,11 @@
-"""``claim_next`` options: claim-and-mark-sent in one commit, and leaving some items alone."""
+"""``claim_next`` options: claim-and-mark-sent in one commit, completing the previous item in
+the same commit, and leaving some items alone."""
 
 from __future__ import annotations
 
 from datetime import timedelta
 
-from offline_queue import OutboxItem, Store
+from offline_queue import Completion, OutboxItem, Store
 from tests.offline_queue.conftest import FakeClock
 
 
@@ -75,3 +76,38 @@ def test_an_accepted_head_waiting_for_its_retry_still_holds_back_the_rest(
     clock.advance(31)
     again = store.claim_next("w", accept=accept)
     assert again is not None and again.id == a1.id
+
+
+def test_a_claim_can_complete_the_previous_item_in_the_same_commit(store: Store) -> None:
+    a = store.enqueue("k", {"n": 1})
+    b = store.enqueue("k", {"n": 2})
+    assert store.claim_next("w", mark_sent=True) is not None
+    nxt = store.claim_next("w", mark_sent=True, complete=Completion(a.id, "srv-1", {"ok": 1}, "w"))
+    assert nxt is not None and nxt.id == b.id
+    done = store.get(a.id)
+    assert done is not None and (done.state, done.server_id, done.result) == (
+        "done",
+        "srv-1",
+        {"ok": 1},
+    )
+    assert store.counts()["done"] == 1 and store.counts()["in_flight"] == 1
+
+
+def test_the_last_completion_is_recorded_even_when_nothing_is_left(store: Store) -> None:
+    a = store.enqueue("k", {"n": 1})
+    assert store.claim_next("w", mark_sent=True) is not None
+    assert store.claim_next("w", complete=Completion(a.id, "srv-1")) is None
+    done = store.get(a.id)
+    assert done is not None and done.state == "done"
+
+
+def test_a_crash_before_the_completing_claim_leaves_the_item_to_be_checked(
+    store: Store, clock: FakeClock
+) -> None:
+    a = store.enqueue("k", {"n": 1})
+    store.enqueue("k", {"n": 2})
+    assert store.claim_next("tray", lease_seconds=10, mark_sent=True) is not None
+    # The server applied item a; the process dies before the next claim records it.
+    clock.advance(11)
+    again = store.claim_next("restarted")
+    assert again is not None and again.id == a.id and again.maybe_sent
