@@ -23,10 +23,23 @@ def pixels(image: QImage) -> bytes:
     return bytes(converted.constBits())  # type: ignore[arg-type]
 
 
-@pytest.mark.parametrize("size", [16, 32])
-def test_each_state_has_its_own_pixels(qtbot: QtBot, size: int) -> None:
-    drawn = {pixels(render_icon(view, size, False)) for view in STATES}
-    assert len(drawn) == len(STATES)
+EVERY_STATE = [
+    *STATES,
+    IconView("running", "1:07", "offline"),
+    IconView("running", "1:07", "waiting"),
+    IconView("running", "1:07", "parked"),
+]
+
+
+@pytest.mark.parametrize("ratio", [1.0, 2.0])
+@pytest.mark.parametrize("size", [16, 22, 32])
+def test_each_state_has_its_own_pixels(qtbot: QtBot, size: int, ratio: float) -> None:
+    """Running, paused by hand, paused automatically, no timer, signed out, offline, waiting
+    and parked: eight looks, told apart at every panel size and on HiDPI."""
+    drawn = {pixels(render_icon(view, size, False, ratio)) for view in EVERY_STATE}
+    assert len(drawn) == len(EVERY_STATE)
+    drawn_dark = {pixels(render_icon(view, size, True, ratio)) for view in EVERY_STATE}
+    assert len(drawn_dark) == len(EVERY_STATE)
 
 
 def test_running_is_green_and_paused_is_amber(qtbot: QtBot) -> None:

@@ -47,6 +47,10 @@ class ManualEntryDialog(QDialog):
         self.setWindowTitle("Log time manually")
         self.notes_max = notes_max
         self.known_logs: list[LogEntry] = []
+        # Spans this dialog already sent: the known logs load on the core's worker and may
+        # arrive after a submit, holding that very entry as "waiting to sync"; after a refusal
+        # the user's retry must not be told it overlaps itself.
+        self._sent: set[tuple[datetime, datetime]] = set()
         self.task = QComboBox()
         for task in tasks:
             if task.startable:
@@ -120,10 +124,16 @@ class ManualEntryDialog(QDialog):
             return
         started, ended = self.span()
         notes = self.notes.toPlainText().strip()
-        problems = validate_manual(started, ended, notes, self.known_logs, self.notes_max)
+        known = [
+            log
+            for log in self.known_logs
+            if not (log.pending and (log.started_at, log.ended_at) in self._sent)
+        ]
+        problems = validate_manual(started, ended, notes, known, self.notes_max)
         if problems:
             show_error(self.error, "\n".join(problems))
             return
+        self._sent.add((started, ended))
         self.set_busy(True)
         self.submitted.emit(str(self.task.currentData()), started, ended, notes)
 
