@@ -35,6 +35,10 @@ MARKER_KEY = "auto_pause"
 LATE_START_SECONDS = 60.0
 # A 5xx on the same item this many times in a row parks it, so one poisoned item cannot hold
 # the whole queue back for ever.
+# A 5xx is transient (DESIGN rule 4) and is retried for as long as the server is in trouble.
+# Only an item the server keeps failing while it answers the polls in between (a request the
+# server cannot process, which would otherwise block the queue for ever) is parked, after
+# this many attempts.
 MAX_SERVER_ERRORS = 8
 LEASE_SECONDS = 60.0
 
@@ -116,6 +120,8 @@ class Syncer:
         self.backoff = Backoff(base=2.0, cap=300.0)
         self.notes_limit = notes_limit
         self._server_errors: dict[str, int] = {}
+        self._last_poll_ok = 0  # counts successful polls, to tell a bad item from an outage
+        self._poll_seen_at_error: dict[str, int] = {}
         self._deferring = False  # inside a drain: completions ride on the next claim
         self._pending_done: Completion | None = None
 
@@ -151,6 +157,7 @@ class Syncer:
         timer = api.active_timer()
         attendance = api.active_attendance()
         self.tracker.set_server_state(timer, attendance, api.clock_offset)
+        self._last_poll_ok += 1
         self._prune_marker(timer)
         self.store.cache_put(
             "server_state",
@@ -265,6 +272,7 @@ class Syncer:
                 self.store.park(item.id, exc.user_message, owner=self.owner)
                 result = CommandResult("rejected", exc.user_message, item_id=item.id)
             self._server_errors.pop(item.id, None)
+            self._poll_seen_at_error.pop(item.id, None)
             self.backoff.reset()
             report.results[item.id] = result
             if item.kind in C.ATTENDANCE_KINDS:
@@ -306,8 +314,14 @@ class Syncer:
         if isinstance(exc, errors.RateLimited):
             status = 429
         if isinstance(exc, errors.ServerError):
-            count = self._server_errors.get(item.id, 0) + 1
+            # Count the failure against the item only if the server answered a poll since its
+            # last failure: during an outage every request fails and nothing is the item's fault.
+            previous = self._poll_seen_at_error.get(item.id)
+            count = self._server_errors.get(item.id, 0)
+            if previous is None or self._last_poll_ok > previous:
+                count += 1
             self._server_errors[item.id] = count
+            self._poll_seen_at_error[item.id] = self._last_poll_ok
             if count >= MAX_SERVER_ERRORS:
                 message = (
                     f"The server failed on this item {count} times in a row: {exc.user_message}"
@@ -317,6 +331,7 @@ class Syncer:
                     "rejected", message, item_id=item.id, http_status=status
                 )
                 self._server_errors.pop(item.id, None)
+                self._poll_seen_at_error.pop(item.id, None)
                 return
         # The item stays due at once; the worker waits ``delay`` before the next drain (a
         # successful poll ends the wait early, so the queue resumes as soon as the server is back).

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import contextlib
 import time
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import httpx
 
+from app.api import errors
 from app.config import Settings
 from app.core.service import Core
 from app.core.snapshot import Notice
@@ -267,3 +269,47 @@ def test_start_after_unknown_outcome_is_not_sent_twice(core: Core, server: Backe
     snap = core.snapshot()
     assert snap.timer is not None and snap.timer.source == "server"
     assert server.requests.get("/api/v1/time-logs/start", 0) == 1
+
+
+def _queue_manual(core: Core, minutes: int) -> str:
+    store = core.store
+    assert store is not None
+    start, end = DAY + timedelta(minutes=minutes), DAY + timedelta(minutes=minutes + 20)
+    body = {"task_id": SPEC, "started_at": start.isoformat(), "ended_at": end.isoformat()}
+    return store.enqueue("manual", dict(body, at=body["started_at"])).id
+
+
+def _attempts(core: Core, rounds: int) -> None:
+    """Drain and poll as the worker would, ``rounds`` times, ignoring what fails."""
+    syncer = core.syncer
+    assert syncer is not None
+    for _ in range(rounds):
+        syncer.drain()
+        with contextlib.suppress(errors.ApiError):
+            syncer.poll()
+
+
+def test_a_server_outage_never_parks_work(core: Core, server: BackendHandle) -> None:
+    item = _queue_manual(core, 0)
+    server.set_faults(fail_next={"count": 100, "status": 503})
+    _attempts(core, 12)
+    stored = core.store.get(item)  # type: ignore[union-attr]
+    assert stored is not None and stored.state == "pending" and stored.attempts >= 12
+    server.clear_faults()
+    _attempts(core, 1)
+    assert len(my_logs(server)) == 1
+
+
+def test_an_item_the_healthy_server_keeps_failing_is_parked_not_blocking(
+    core: Core, server: BackendHandle
+) -> None:
+    poison, good = _queue_manual(core, 0), _queue_manual(core, 60)
+    server.set_faults(fail_next={"count": 100, "status": 500, "path_prefix": "/time-logs/manual"})
+    _attempts(core, 8)
+    stored = core.store.get(poison)  # type: ignore[union-attr]
+    assert stored is not None and stored.state == "parked"
+    assert "failed on this item 8 times" in (stored.last_error or "")
+    server.clear_faults()
+    _attempts(core, 1)
+    done = core.store.get(good)  # type: ignore[union-attr]
+    assert done is not None and done.state == "done"
