@@ -50,6 +50,10 @@ def _late_timer_text(kind: str, payload: dict[str, object]) -> str | None:
     return None
 
 
+# Rounds of "poll, then send what arrived meanwhile" after one drain, before the worker moves on.
+MAX_FOLLOW_UPS = 5
+
+
 class Jobs:
     def __init__(self, core: Core) -> None:
         self.core = core
@@ -224,13 +228,19 @@ class Jobs:
             )
         if report.worked and report.transient is None and poll_after:
             try:
-                syncer.poll()
-                self.apply_auto()
-                self.cache_offset()
-                if core._store().counts().get("pending", 0):
+                # Poll after what was sent; commands that arrived meanwhile are sent too, and
+                # polled after in turn, so the state shown follows the last command (bounded).
+                for _ in range(MAX_FOLLOW_UPS):
+                    syncer.poll()
+                    self.apply_auto()
+                    self.cache_offset()
+                    if not core._store().counts().get("pending", 0):
+                        break
                     more = syncer.drain(before_send=core.effects.ensure)
                     self._resolve_local(more.local)
                     results.update(more.results)
+                    if not more.worked or more.transient is not None:
+                        break
             except errors.SignInNeeded:
                 core.session.lost()
             except errors.ApiError as exc:

@@ -50,7 +50,6 @@ class DrainReport:
     retry_in: float | None = None
     sign_in_needed: bool = False
     worked: int = 0
-    attendance_changed: bool = False
     local: dict[str, Outcome] = field(default_factory=dict)
 
 
@@ -275,8 +274,6 @@ class Syncer:
             self._poll_seen_at_error.pop(item.id, None)
             self.backoff.reset()
             report.results[item.id] = result
-            if item.kind in C.ATTENDANCE_KINDS:
-                report.attendance_changed = True
 
     def _done(
         self,
