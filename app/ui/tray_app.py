@@ -187,9 +187,15 @@ def _continue_startup(
         server_flag = backend.url
         settings_loaded = _load_settings(data_override, server_flag)
 
-    from app import paths
+    from app import autostart, paths
     from app.ui.controller import TrayController
     from app.ui.settings_port import SettingsPort
+
+    if not demo:  # a .dmg installs no login item: the app registers its own (macOS only)
+        try:
+            autostart.reconcile_at_start(settings_loaded.values.autostart)
+        except OSError as exc:
+            log.warning("could not register the start at login: %s", exc)
 
     settings = SettingsPort.from_disk(
         settings_loaded, paths.config_dir(data_override), _cli_settings(server_flag)
