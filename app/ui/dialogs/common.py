@@ -2,7 +2,17 @@
 
 from __future__ import annotations
 
-from app.ui.qt import QEvent, QKeyEvent, QLabel, QObject, QPlainTextEdit, Qt, QWidget
+from app.ui.qt import (
+    QDialog,
+    QDialogButtonBox,
+    QEvent,
+    QKeyEvent,
+    QLabel,
+    QObject,
+    QPlainTextEdit,
+    Qt,
+    QWidget,
+)
 
 
 class SubmitOnEnter(QObject):
@@ -37,3 +47,16 @@ def error_label(parent: QWidget | None = None) -> QLabel:
 def show_error(label: QLabel, text: str) -> None:
     label.setText(text)
     label.setVisible(bool(text))
+
+
+def ok_cancel(dialog: QDialog, ok_text: str) -> QDialogButtonBox:
+    """OK (renamed to what it does, the default button) and Cancel, wired to the dialog."""
+    box = QDialogButtonBox(
+        QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel
+    )
+    ok = box.button(QDialogButtonBox.StandardButton.Ok)
+    ok.setText(ok_text)
+    ok.setDefault(True)
+    box.accepted.connect(dialog.accept)
+    box.rejected.connect(dialog.reject)
+    return box

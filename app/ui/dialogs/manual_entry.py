@@ -7,7 +7,7 @@ from datetime import UTC, date, datetime, time, timedelta
 
 from app.core.facade import LogEntry
 from app.core.snapshot import TaskView
-from app.ui.dialogs.common import SubmitOnEnter, error_label, show_error
+from app.ui.dialogs.common import SubmitOnEnter, error_label, ok_cancel, show_error
 from app.ui.qt import (
     QComboBox,
     QDate,
@@ -82,14 +82,7 @@ class ManualEntryDialog(QDialog):
         form.addRow("End", self.end)
         form.addRow("", self.duration)
         form.addRow("Notes", self.notes)
-        self.buttons = QDialogButtonBox(
-            QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel
-        )
-        ok = self.buttons.button(QDialogButtonBox.StandardButton.Ok)
-        ok.setText("Log time")
-        ok.setDefault(True)
-        self.buttons.accepted.connect(self.accept)
-        self.buttons.rejected.connect(self.reject)
+        self.buttons = ok_cancel(self, "Log time")
         layout = QVBoxLayout(self)
         layout.addLayout(form)
         layout.addWidget(self.error)

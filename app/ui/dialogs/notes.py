@@ -4,11 +4,10 @@ from __future__ import annotations
 
 from typing import Literal
 
-from app.ui.dialogs.common import SubmitOnEnter, error_label, show_error
+from app.ui.dialogs.common import SubmitOnEnter, error_label, ok_cancel, show_error
 from app.ui.qt import (
     QComboBox,
     QDialog,
-    QDialogButtonBox,
     QFormLayout,
     QLabel,
     QLineEdit,
@@ -18,18 +17,6 @@ from app.ui.qt import (
     Signal,
 )
 from app.ui.text import BREAK_TYPES
-
-
-def _buttons(dialog: QDialog, ok_text: str) -> QDialogButtonBox:
-    box = QDialogButtonBox(
-        QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel
-    )
-    ok = box.button(QDialogButtonBox.StandardButton.Ok)
-    ok.setText(ok_text)
-    ok.setDefault(True)
-    box.accepted.connect(dialog.accept)
-    box.rejected.connect(dialog.reject)
-    return box
 
 
 class StopNotesDialog(QDialog):
@@ -47,7 +34,7 @@ class StopNotesDialog(QDialog):
         self.notes = QPlainTextEdit()
         self.notes.setPlaceholderText("What did you do? (optional; Shift+Enter for a new line)")
         self.error = error_label()
-        self.buttons = _buttons(self, ok_text)
+        self.buttons = ok_cancel(self, ok_text)
         layout = QVBoxLayout(self)
         label = QLabel(prompt)
         label.setWordWrap(True)
@@ -86,7 +73,7 @@ class BreakDialog(QDialog):
         layout.addLayout(form)
         layout.addWidget(QLabel("A running timer pauses during the break."))
         layout.addWidget(self.error)
-        layout.addWidget(_buttons(self, "Start break"))
+        layout.addWidget(ok_cancel(self, "Start break"))
 
     def accept(self) -> None:
         kind = str(self.kind.currentData())
@@ -137,7 +124,7 @@ class CheckoutReasonDialog(QDialog):
         layout.addWidget(intro)
         layout.addLayout(form)
         layout.addWidget(self.error)
-        layout.addWidget(_buttons(self, "Check out"))
+        layout.addWidget(ok_cancel(self, "Check out"))
 
     def accept(self) -> None:
         reason = self.reason.currentText().strip()

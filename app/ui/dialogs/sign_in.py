@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from app.ui.dialogs.common import error_label, show_error
+from app.ui.dialogs.common import error_label, ok_cancel, show_error
 from app.ui.qt import (
     QDialog,
     QDialogButtonBox,
@@ -43,14 +43,7 @@ class SignInDialog(QDialog):
         form.addRow("Server", self.server)
         form.addRow("E-mail", self.email)
         form.addRow("Password", self.password)
-        self.buttons = QDialogButtonBox(
-            QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel
-        )
-        ok = self.buttons.button(QDialogButtonBox.StandardButton.Ok)
-        ok.setText("Sign in")
-        ok.setDefault(True)
-        self.buttons.accepted.connect(self.accept)
-        self.buttons.rejected.connect(self.reject)
+        self.buttons = ok_cancel(self, "Sign in")
         layout = QVBoxLayout(self)
         layout.addLayout(form)
         layout.addWidget(self.error)

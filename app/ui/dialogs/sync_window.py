@@ -8,11 +8,10 @@ from typing import Any
 
 from app.core.facade import OutboxEntry
 from app.core.snapshot import SyncView
-from app.ui.dialogs.common import error_label, show_error
+from app.ui.dialogs.common import error_label, ok_cancel, show_error
 from app.ui.qt import (
     QAbstractItemView,
     QDialog,
-    QDialogButtonBox,
     QFormLayout,
     QHBoxLayout,
     QLabel,
@@ -139,13 +138,7 @@ class ParkedEditDialog(QDialog):
             self.fields[key] = edit
             form.addRow(key.replace("_", " "), edit)
         self.error = error_label()
-        buttons = QDialogButtonBox(
-            QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel
-        )
-        ok = buttons.button(QDialogButtonBox.StandardButton.Ok)
-        ok.setText("Retry")
-        buttons.accepted.connect(self.accept)
-        buttons.rejected.connect(self.reject)
+        buttons = ok_cancel(self, "Retry")
         layout = QVBoxLayout(self)
         layout.addWidget(QLabel(entry.summary))
         layout.addWidget(message)
