@@ -365,7 +365,7 @@ class Syncer:
         """The claim already flagged the item maybe_sent, in the same commit."""
         return call()
 
-    def _rejected(self, item: OutboxItem, exc: errors.Rejected) -> CommandResult | None:
+    def _rejected(self, item: OutboxItem, exc: errors.Rejected) -> CommandResult:
         """Park a refused item, unless the refusal only says the thing is already done."""
         if C.already_done(item.kind, exc.status, exc.message):
             self._done(item.id, result={"already": exc.message}, owner=self.owner)
@@ -402,9 +402,7 @@ class Syncer:
         except errors.Rejected as exc:
             if mine is not None:
                 local_timer.drop(self.store, mine)
-            result = self._rejected(item, exc)
-            assert result is not None
-            return result
+            return self._rejected(item, exc)
         except (errors.Unreachable, errors.RateLimited) as exc:
             never = isinstance(exc, errors.RateLimited) or not exc.may_have_reached
             if never and mine is not None:
@@ -477,33 +475,31 @@ class Syncer:
         )
 
     def _pause(self, item: OutboxItem) -> CommandResult:
-        api = self._require_api()
-        task_id = str(item.payload["task_id"])
-        try:
-            session = self._send(item, lambda: api.pause_timer(task_id))
-        except errors.Rejected as exc:
-            result = self._rejected(item, exc)
-            assert result is not None
-            return result
-        self._done(item.id, server_id=session.id, result=_timer_dict(session), owner=self.owner)
         why = item.payload.get("auto_reason")
-        self.set_marker(AutoMarker(session.id, str(why)) if why else None)
-        self.tracker.set_server_timer(session)
-        return CommandResult("done", "Timer paused", item_id=item.id, data=_timer_dict(session))
+        return self._pause_or_resume(item, pause=True, auto_reason=str(why) if why else None)
 
     def _resume(self, item: OutboxItem) -> CommandResult:
+        return self._pause_or_resume(item, pause=False, auto_reason=None)
+
+    def _pause_or_resume(
+        self, item: OutboxItem, *, pause: bool, auto_reason: str | None
+    ) -> CommandResult:
+        """Both are no-ops on the server when already in that state, so a resend after an
+        unknown outcome is harmless and needs no check first."""
         api = self._require_api()
         task_id = str(item.payload["task_id"])
+        call = api.pause_timer if pause else api.resume_timer
         try:
-            session = self._send(item, lambda: api.resume_timer(task_id))
+            session = self._send(item, lambda: call(task_id))
         except errors.Rejected as exc:
-            result = self._rejected(item, exc)
-            assert result is not None
-            return result
+            return self._rejected(item, exc)
         self._done(item.id, server_id=session.id, result=_timer_dict(session), owner=self.owner)
-        self.set_marker(None)
+        # An automatic pause is remembered, so that its end may resume it (the server only
+        # knows "manual_pause" for a pause the client sends).
+        self.set_marker(AutoMarker(session.id, auto_reason) if auto_reason else None)
         self.tracker.set_server_timer(session)
-        return CommandResult("done", "Timer resumed", item_id=item.id, data=_timer_dict(session))
+        text = "Timer paused" if pause else "Timer resumed"
+        return CommandResult("done", text, item_id=item.id, data=_timer_dict(session))
 
     def _stop(self, item: OutboxItem) -> CommandResult:
         api = self._require_api()
@@ -535,7 +531,6 @@ class Syncer:
             log = self._send(item, lambda: api.stop_timer(task_id, notes))
         except errors.Rejected as exc:
             result = self._rejected(item, exc)
-            assert result is not None
             if result.status == "done":
                 self.tracker.set_server_timer(None)
             return result
@@ -585,9 +580,7 @@ class Syncer:
         try:
             log = self._send(item, lambda: api.log_manual(task_id, started, ended, notes))
         except errors.Rejected as exc:
-            result = self._rejected(item, exc)
-            assert result is not None
-            return result
+            return self._rejected(item, exc)
         self._done(item.id, server_id=log.id, result=_log_dict(log), owner=self.owner)
         return CommandResult(
             "done",
@@ -626,8 +619,6 @@ class Syncer:
                 data = _break_dict(brk)
                 message = "Break ended"
         except errors.Rejected as exc:
-            result = self._rejected(item, exc)
-            assert result is not None
-            return result
+            return self._rejected(item, exc)
         self._done(item.id, server_id=str(data.get("id")), result=data, owner=self.owner)
         return CommandResult("done", message, item_id=item.id, data=data)
