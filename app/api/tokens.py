@@ -61,10 +61,19 @@ def _is_os_keyring(backend: KeyringBackend) -> bool:
     return True
 
 
+def _unusable_backend(exc: Exception) -> KeyringBackend:
+    """A keyring that cannot even be chosen counts as none: tokens stay in memory."""
+    from keyring.backends import fail
+
+    _warn_once(f"The system keyring could not be loaded ({type(exc).__name__}: {exc})")
+    backend: KeyringBackend = fail.Keyring()  # type: ignore[no-untyped-call]
+    return backend
+
+
 @functools.cache
-def _warn_no_keyring_once() -> None:
+def _warn_once(message: str) -> None:
     """Every client of the process shares the one keyring: one warning is enough."""
-    logger.warning("No usable system keyring; the sign-in is kept in memory for this run")
+    logger.warning("%s", message)
 
 
 class TokenStore:
@@ -97,7 +106,7 @@ class TokenStore:
         self.persistent = _is_os_keyring(self._backend())
         self.warning: str | None = None if self.persistent else NO_KEYRING_WARNING
         if not self.persistent:
-            _warn_no_keyring_once()
+            _warn_once("No usable system keyring; the sign-in is kept in memory for this run")
 
     # -- identity ---------------------------------------------------------------------------
 
@@ -122,7 +131,10 @@ class TokenStore:
     def _backend(self) -> KeyringBackend:
         if self._explicit_backend is not None:
             return self._explicit_backend
-        backend: KeyringBackend = keyring.get_keyring()
+        try:
+            backend: KeyringBackend = keyring.get_keyring()
+        except Exception as exc:  # e.g. a PYTHON_KEYRING_BACKEND naming a missing class
+            return _unusable_backend(exc)
         return backend
 
     def _fall_back_to_memory(self, warning: str) -> None:

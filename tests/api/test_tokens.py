@@ -110,3 +110,15 @@ def test_refresh_lock_is_exclusive_across_stores_sharing_a_lock_file(tmp_path: P
         thread.join()
     with second.exclusive():  # free again once the holder is done
         pass
+
+
+def test_a_keyring_setting_that_cannot_load_means_memory_only_not_a_crash(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setenv("PYTHON_KEYRING_BACKEND", "no_such_module.Keyring")
+    monkeypatch.setattr(keyring.core, "_keyring_backend", None)
+    store = TokenStore("https://hr.example.com", "emp1@example.com")
+    assert not store.persistent
+    assert store.warning == NO_KEYRING_WARNING
+    store.save("eyJ.refresh.token")
+    assert store.load() == "eyJ.refresh.token"
