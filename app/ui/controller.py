@@ -65,7 +65,16 @@ log = logging.getLogger(__name__)
 DISCARD_ON_REJECT = frozenset(
     {"start", "switch", "pause", "resume", "check_in", "end_break", "start_break"}
 )
-RESTART_KEYS = frozenset({"server_url", "poll_interval_seconds", "ca_bundle"})
+# Read by the core when it starts (reminders included), so a change waits for a restart.
+RESTART_KEYS = frozenset(
+    {
+        "server_url",
+        "poll_interval_seconds",
+        "ca_bundle",
+        "long_timer_hours",
+        "idle_reminder_minutes",
+    }
+)
 TRAY_POLL_MS = 250
 
 
@@ -238,8 +247,6 @@ class TrayController(QObject):
                 header.setText(header_text(snapshot, now))
         if self.window is not None and self.window.isVisible():
             self._refresh_window(now)
-        for notice in self.notifier.tick(snapshot, now):
-            self.show_message(notice.title, notice.message, notice.target)
 
     def current_icon(self) -> QIcon:
         return self.tray.icon()
@@ -299,7 +306,7 @@ class TrayController(QObject):
             self.tray.showMessage(title, text, QSystemTrayIcon.MessageIcon.Information, 8000)
 
     def on_notice(self, notice: Notice) -> None:
-        shown = self.notifier.filter(notice, self.clock(), self.snapshot)
+        shown = self.notifier.filter(notice, self.clock())
         if shown is not None:
             self.show_message(shown.title, shown.message, shown.target)
 
@@ -610,8 +617,6 @@ class TrayController(QObject):
 
     def apply_settings(self) -> None:
         self.notifier.enabled = bool(self.settings.get("notifications"))
-        self.notifier.long_timer_hours = float(self.settings.get("long_timer_hours") or 0)
-        self.notifier.idle_reminder_minutes = int(self.settings.get("idle_reminder_minutes") or 0)
 
     @property
     def notes_max(self) -> int:

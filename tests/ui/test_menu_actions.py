@@ -377,7 +377,8 @@ def test_settings_saves_changes_but_never_locked_keys(
         dialog.accept()
         assert settings.saved == [{"autostart": True, "long_timer_hours": 2.0}]  # type: ignore[attr-defined]
         assert applied == [True]
-        assert ctl.notifier.long_timer_hours == 2.0
+        # the core reads the reminder thresholds when it starts
+        assert ctl.last_message == ("Settings saved", "Some changes apply after Timetray restarts.")
     finally:
         ctl.bridge.close()
         ctl.tray.hide()
@@ -484,21 +485,6 @@ def test_notice_is_shown_and_its_click_opens_the_place(
     controller.tray.messageClicked.emit()
     assert isinstance(controller.dialogs.get("sync"), SyncWindow)
     assert controller.dialogs["sync"].isVisible()
-
-
-def test_long_timer_reminder_once(
-    qtbot: QtBot, controller: TrayController, clock: FakeClock
-) -> None:
-    controller.notifier.long_timer_hours = 1
-    check_in_and_start(qtbot, controller)
-    shown: list[tuple[str, str]] = []
-    controller.message_shown.connect(lambda t, m: shown.append((t, m)))
-    clock.advance(3600 + 1)
-    controller.refresh()
-    clock.advance(600)
-    controller.refresh()
-    assert [t for t, _ in shown] == ["Timer still running"]
-    assert "1 h 00 min" in shown[0][1]
 
 
 def test_icon_redraws_only_when_the_minute_changes(

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from dataclasses import replace
-from datetime import timedelta
 from pathlib import Path
 
 from app.core.snapshot import AttendanceView, Notice, Snapshot
@@ -12,29 +10,6 @@ from app.ui.notifier import Notifier
 from tests.ui.fake_core import T0
 
 CHECKED_IN = Snapshot(signed_in=True, attendance=AttendanceView(checked_in=True, known=True))
-
-
-def test_idle_reminder_after_n_minutes_once_per_stretch() -> None:
-    notifier = Notifier()
-    notifier.idle_reminder_minutes = 30
-    assert notifier.tick(CHECKED_IN, T0) == []
-    assert notifier.tick(CHECKED_IN, T0 + timedelta(minutes=29)) == []
-    shown = notifier.tick(CHECKED_IN, T0 + timedelta(minutes=30))
-    assert [n.kind for n in shown] == ["idle_reminder"]
-    assert notifier.tick(CHECKED_IN, T0 + timedelta(minutes=90)) == []
-    # a break ends the stretch; a new one counts from zero
-    on_break = replace(
-        CHECKED_IN, attendance=AttendanceView(checked_in=True, on_break=True, known=True)
-    )
-    notifier.tick(on_break, T0 + timedelta(minutes=91))
-    assert notifier.tick(CHECKED_IN, T0 + timedelta(minutes=100)) == []
-    assert len(notifier.tick(CHECKED_IN, T0 + timedelta(minutes=131))) == 1
-
-
-def test_idle_reminder_off_by_default() -> None:
-    notifier = Notifier()
-    notifier.tick(CHECKED_IN, T0)
-    assert notifier.tick(CHECKED_IN, T0 + timedelta(hours=5)) == []
 
 
 def test_disabled_notifications_still_tell_about_parked_items() -> None:
