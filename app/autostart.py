@@ -21,7 +21,7 @@ import shutil
 import sys
 from collections.abc import Mapping, Sequence
 from pathlib import Path
-from typing import Protocol
+from typing import Any, Protocol
 from xml.parsers.expat import ExpatError
 
 from app.policy.windows import WinregModule, load_winreg
@@ -201,25 +201,17 @@ class WindowsRunKey:
         if self.machine_entry():
             return True
         reg = self._reg()
-        try:
-            key = reg.OpenKey(reg.HKEY_CURRENT_USER, RUN_SUBKEY, 0, reg.KEY_READ)
-        except OSError:
-            return False
-        try:
-            value, _kind = reg.QueryValueEx(key, RUN_VALUE)
-        except OSError:
-            return False
-        finally:
-            reg.CloseKey(key)
-        return bool(value)
+        return self._has_run_value(reg.HKEY_CURRENT_USER, reg.KEY_READ)
 
     def machine_entry(self) -> bool:
         """Whether the MSI put a Run entry for every user (``AUTOSTART=1``) in HKLM."""
         reg = self._reg()
+        return self._has_run_value(reg.HKEY_LOCAL_MACHINE, reg.KEY_READ | reg.KEY_WOW64_64KEY)
+
+    def _has_run_value(self, hive: Any, access: int) -> bool:
+        reg = self._reg()
         try:
-            key = reg.OpenKey(
-                reg.HKEY_LOCAL_MACHINE, RUN_SUBKEY, 0, reg.KEY_READ | reg.KEY_WOW64_64KEY
-            )
+            key = reg.OpenKey(hive, RUN_SUBKEY, 0, access)
         except OSError:
             return False
         try:
