@@ -180,12 +180,7 @@ class Connections:
             conn = retry_busy(
                 lambda: connect(self.path), path=self.path, deadline_s=self.deadline_s
             )
-            with self._lock:
-                if self._closed:
-                    conn.close()
-                    raise StoreClosedError()
-                self._all.append(conn)
-            self._local.conn = conn
+            self.adopt(conn)
         return conn
 
     def adopt(self, conn: sqlite3.Connection) -> None:
