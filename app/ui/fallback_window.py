@@ -6,6 +6,7 @@ from collections.abc import Callable
 
 from app.ui.qt import (
     QCloseEvent,
+    QEvent,
     QHBoxLayout,
     QLabel,
     QMenu,
@@ -48,6 +49,18 @@ class FallbackWindow(QWidget):
         layout.addWidget(self.message)
         layout.addLayout(buttons)
         self.setMinimumWidth(320)
+
+    def event(self, event: QEvent) -> bool:
+        """Wrapped labels change height with their text and the width, which a top-level
+        window's minimum size does not follow by itself: without this a two-line title pushed
+        the sync line ("All synced") out of the bottom."""
+        handled = super().event(event)
+        if event.type() in (QEvent.Type.LayoutRequest, QEvent.Type.Resize):
+            layout = self.layout()
+            needed = layout.totalHeightForWidth(self.width()) if layout is not None else 0
+            if needed > 0 and needed != self.minimumHeight():
+                self.setMinimumHeight(needed)
+        return handled
 
     def closeEvent(self, event: QCloseEvent) -> None:
         """With no tray, closing the window is quitting (which warns about a running timer)."""

@@ -49,6 +49,7 @@ if TYPE_CHECKING:
         QPalette,
         QPen,
         QPixmap,
+        QShowEvent,
     )
     from PySide6.QtNetwork import (
         QLocalServer,
@@ -127,6 +128,7 @@ _HOME: dict[str, str] = {
     "QPalette": "QtGui",
     "QPen": "QtGui",
     "QPixmap": "QtGui",
+    "QShowEvent": "QtGui",
     "QPlainTextEdit": "QtWidgets",
     "QPoint": "QtCore",
     "QPushButton": "QtWidgets",
@@ -204,6 +206,7 @@ __all__ = [
     "QPoint",
     "QPushButton",
     "QRect",
+    "QShowEvent",
     "QSize",
     "QSpinBox",
     "QSystemTrayIcon",

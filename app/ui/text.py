@@ -285,12 +285,14 @@ def retry_after_text(seconds: float | None) -> str:
 
 
 def day_totals(logs: Iterable[LogEntry]) -> list[tuple[str, int, list[LogEntry]]]:
-    """Logs grouped by local day, newest day first, with the day's total in minutes."""
+    """Logs grouped by local day, newest day first, with the day's total in minutes; within a
+    day the entries read in time order, as a day is lived."""
     groups: dict[str, list[LogEntry]] = {}
-    for log in sorted(logs, key=lambda entry: entry.started_at, reverse=True):
+    for log in sorted(logs, key=lambda entry: entry.started_at):
         day = log.started_at.astimezone().strftime("%a %d %b %Y")
         groups.setdefault(day, []).append(log)
-    return [(day, sum(e.duration_minutes for e in items), items) for day, items in groups.items()]
+    days = [(day, sum(e.duration_minutes for e in items), items) for day, items in groups.items()]
+    return days[::-1]
 
 
 def local_day_start(now: datetime, days_back: int = 0) -> datetime:

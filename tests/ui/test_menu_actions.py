@@ -297,7 +297,8 @@ def test_logs_window_shows_server_and_pending_logs_with_totals(
     assert isinstance(window, LogsWindow)
     day = window.tree.topLevelItem(0)
     assert day.text(2) == "45 min" and day.childCount() == 2
-    assert "(waiting to sync)" in day.child(0).text(1)
+    assert "(waiting to sync)" not in day.child(0).text(1)  # in time order: first stop first
+    assert "(waiting to sync)" in day.child(1).text(1)
     assert window.total.text() == "Total: 45 min"
     window.set_range("week")
     wait_idle(qtbot)

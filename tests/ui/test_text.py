@@ -162,6 +162,16 @@ def test_day_totals_group_by_local_day() -> None:
     assert sum(g[1] for g in groups) == 180
 
 
+def test_a_days_entries_read_in_time_order_newest_day_first() -> None:
+    """The Today list showed the afternoon above the morning."""
+    later_day = replace(log(9, 10), started_at=log(9, 10).started_at + timedelta(days=1))
+    later_day = replace(later_day, ended_at=later_day.started_at + timedelta(hours=1))
+    groups = text.day_totals([log(13, 14), log(9, 10), later_day, log(11, 12)])
+    assert groups[0][2][0].started_at == later_day.started_at
+    same_day = groups[1][2]
+    assert [e.started_at.hour for e in same_day] == [9, 11, 13]
+
+
 def test_text_module_has_no_qt() -> None:
     import app.ui.text as module
 

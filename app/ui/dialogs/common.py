@@ -60,3 +60,33 @@ def ok_cancel(dialog: QDialog, ok_text: str) -> QDialogButtonBox:
     box.accepted.connect(dialog.accept)
     box.rejected.connect(dialog.reject)
     return box
+
+
+class CloseOnEscape(QObject):
+    """Escape closes a plain window as it cancels a dialog. A filter on the window sees the
+    key press after the focused child (a list, a button) passed it up, and it works whether or
+    not the window manager made the window active."""
+
+    def __init__(self, window: QWidget) -> None:
+        super().__init__(window)
+        self._window = window
+        window.installEventFilter(self)
+
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:
+        if (
+            event.type() == QEvent.Type.KeyPress
+            and isinstance(event, QKeyEvent)
+            and event.key() == Qt.Key.Key_Escape
+        ):
+            self._window.close()
+            return True
+        return False
+
+
+def close_controls(window: QWidget) -> QDialogButtonBox:
+    """A Close button, and Escape closing the window, for the windows that are not dialogs
+    (Sync, My time): every window of the app can then be left the same two ways."""
+    box = QDialogButtonBox(QDialogButtonBox.StandardButton.Close)
+    box.rejected.connect(window.close)
+    CloseOnEscape(window)
+    return box

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from app.core.facade import LogEntry
+from app.ui.dialogs.common import close_controls
 from app.ui.qt import (
     QComboBox,
     QHBoxLayout,
@@ -16,7 +17,7 @@ from app.ui.qt import (
     QWidget,
     Signal,
 )
-from app.ui.text import day_totals, human_duration
+from app.ui.text import day_totals, entries, human_duration
 
 
 class LogsWindow(QWidget):
@@ -26,7 +27,7 @@ class LogsWindow(QWidget):
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.setObjectName("logs_window")
-        self.setWindowTitle("Timetray: my time")
+        self.setWindowTitle("My time")
         self.range = QComboBox()
         self.range.addItem("Today", "today")
         self.range.addItem("This week", "week")
@@ -50,6 +51,7 @@ class LogsWindow(QWidget):
         layout.addLayout(top)
         layout.addWidget(self.tree)
         layout.addWidget(self.status)
+        layout.addWidget(close_controls(self))
         self.resize(640, 420)
 
     def current_range(self) -> str:
@@ -72,7 +74,7 @@ class LogsWindow(QWidget):
         pending = 0
         for day, minutes, items in day_totals(logs):
             grand += minutes
-            node = QTreeWidgetItem([day, f"{len(items)} entries", human_duration(minutes * 60), ""])
+            node = QTreeWidgetItem([day, entries(len(items)), human_duration(minutes * 60), ""])
             font = node.font(0)
             font.setBold(True)
             for col in range(3):

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from datetime import UTC, date, datetime, time, timedelta
 
 from app.core.facade import LogEntry
@@ -15,6 +15,7 @@ from app.ui.qt import (
     QDialog,
     QDialogButtonBox,
     QFormLayout,
+    QKeyEvent,
     QLabel,
     QPlainTextEdit,
     QTime,
@@ -25,10 +26,57 @@ from app.ui.qt import (
 )
 from app.ui.text import human_duration, task_label, validate_manual
 
+DEFAULT_LENGTH = timedelta(hours=1)
+
 
 def local_to_utc(day: date, at: time) -> datetime:
     """A wall-clock time in the user's zone (DST included) as aware UTC."""
     return datetime.combine(day, at).astimezone().astimezone(UTC)
+
+
+def free_slot(
+    busy: Iterable[tuple[datetime, datetime]], now: datetime
+) -> tuple[datetime, datetime] | None:
+    """The latest free stretch of today, up to an hour long, ending at the latest at ``now``,
+    on whole minutes (the fields have no seconds), or None when today has no free minute.
+
+    The old default, the last hour, overlapped the timer the person had just stopped, so the
+    first thing the dialog did was refuse its own suggestion."""
+    minute = timedelta(minutes=1)
+    local_now = now.astimezone()
+    day_start = local_now.replace(hour=0, minute=0, second=0, microsecond=0)
+    end = local_now.replace(second=0, microsecond=0)
+    for started, ended in sorted(busy, key=lambda span: span[1], reverse=True):
+        started, ended = started.astimezone(), ended.astimezone()
+        if started >= end:
+            continue  # after the candidate end: no bearing on it
+        if ended < end:
+            free_from = ended.replace(second=0, microsecond=0)
+            if free_from < ended:
+                free_from += minute  # touching is fine; overlapping by 37 s is refused
+            if end - free_from >= minute:
+                return max(free_from, day_start, end - DEFAULT_LENGTH), end
+        end = min(end, started.replace(second=0, microsecond=0))
+    if end - day_start < minute:
+        return None
+    return max(day_start, end - DEFAULT_LENGTH), end
+
+
+class TimeField(QTimeEdit):
+    """An HH:mm field that takes typing over a fully selected value ("0930" -> 09:30).
+
+    Qt's time edit types into one section at a time and rejects a whole-text replacement, so
+    a person who selected the time and typed a new one saw nothing happen."""
+
+    def __init__(self, value: QTime) -> None:
+        super().__init__(value)
+        self.setDisplayFormat("HH:mm")
+
+    def keyPressEvent(self, event: QKeyEvent) -> None:
+        line = self.lineEdit()
+        if event.text().isdigit() and line.hasSelectedText() and line.selectedText() == line.text():
+            self.setSelectedSection(QTimeEdit.Section.HourSection)
+        super().keyPressEvent(event)
 
 
 class ManualEntryDialog(QDialog):
@@ -59,16 +107,18 @@ class ManualEntryDialog(QDialog):
             index = self.task.findData(default_task_id)
             if index >= 0:
                 self.task.setCurrentIndex(index)
+        self.now = now
+        # Once the person has touched a time, suggestions stop moving it under their hands.
+        self._times_touched = False
+        self._placing = False
         local_now = now.astimezone()
         self.day = QDateEdit(QDate(local_now.year, local_now.month, local_now.day))
         self.day.setCalendarPopup(True)
         self.day.setDisplayFormat("ddd d MMM yyyy")
         end = local_now.replace(second=0, microsecond=0)
         start = end - timedelta(hours=1)
-        self.start = QTimeEdit(QTime(start.hour, start.minute))
-        self.end = QTimeEdit(QTime(end.hour, end.minute))
-        for edit in (self.start, self.end):
-            edit.setDisplayFormat("HH:mm")
+        self.start = TimeField(QTime(start.hour, start.minute))
+        self.end = TimeField(QTime(end.hour, end.minute))
         self.duration = QLabel()
         self.notes = QPlainTextEdit()
         self.notes.setPlaceholderText("Notes (optional; Shift+Enter for a new line)")
@@ -90,14 +140,55 @@ class ManualEntryDialog(QDialog):
         layout.addWidget(self.buttons)
         SubmitOnEnter(self.notes, self.accept)
         for edit in (self.start, self.end):
-            edit.timeChanged.connect(self._update_duration)
-        self.day.dateChanged.connect(self._update_duration)
+            edit.timeChanged.connect(self._times_changed)
+        self.day.dateChanged.connect(self._times_changed)
+        self.task.currentIndexChanged.connect(self._recheck)
         self._update_duration()
         if self.task.count() == 0:
             show_error(self.error, "No task accepts time right now.")
 
     def set_known_logs(self, logs: Sequence[LogEntry]) -> None:
+        """The logs arrive from the core after the dialog opened: the suggested range moves to
+        a free slot unless the person already chose their times."""
         self.known_logs = list(logs)
+        if not self._times_touched:
+            slot = free_slot(((log.started_at, log.ended_at) for log in logs), self.now)
+            if slot is not None:
+                self._show_span(*slot)
+        self._recheck()
+
+    def _show_span(self, started: datetime, ended: datetime) -> None:
+        self._placing = True
+        try:
+            self.day.setDate(QDate(ended.year, ended.month, ended.day))
+            self.start.setTime(QTime(started.hour, started.minute))
+            self.end.setTime(QTime(ended.hour, ended.minute))
+        finally:
+            self._placing = False
+        self._update_duration()
+
+    def _times_changed(self) -> None:
+        if not self._placing:
+            self._times_touched = True
+        self._update_duration()
+        self._recheck()
+
+    def _recheck(self) -> None:
+        """A shown problem is re-checked as the fields change, so "It overlaps ..." goes away
+        the moment the times are fixed, instead of staying until the next submit."""
+        if self.error.isHidden():
+            return
+        show_error(self.error, "\n".join(self._problems()))
+
+    def _problems(self) -> list[str]:
+        started, ended = self.span()
+        known = [
+            log
+            for log in self.known_logs
+            if not (log.pending and (log.started_at, log.ended_at) in self._sent)
+        ]
+        notes = self.notes.toPlainText().strip()
+        return validate_manual(started, ended, notes, known, self.notes_max)
 
     def span(self) -> tuple[datetime, datetime]:
         day = self.day.date().toPython()
@@ -117,12 +208,8 @@ class ManualEntryDialog(QDialog):
             return
         started, ended = self.span()
         notes = self.notes.toPlainText().strip()
-        known = [
-            log
-            for log in self.known_logs
-            if not (log.pending and (log.started_at, log.ended_at) in self._sent)
-        ]
-        problems = validate_manual(started, ended, notes, known, self.notes_max)
+        self._times_touched = True  # submitted: these are the person's times now
+        problems = self._problems()
         if problems:
             show_error(self.error, "\n".join(problems))
             return

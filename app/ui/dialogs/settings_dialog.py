@@ -31,7 +31,7 @@ class SettingsDialog(QDialog):
 
     def __init__(self, settings: SettingsPort, parent: QWidget | None = None) -> None:
         super().__init__(parent)
-        self.setWindowTitle("Timetray settings")
+        self.setWindowTitle("Settings")
         self.settings = settings
         self.server_url = QLineEdit(settings.get("server_url") or "")
         self.poll_interval_seconds = QSpinBox()

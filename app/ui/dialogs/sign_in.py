@@ -9,6 +9,7 @@ from app.ui.qt import (
     QFormLayout,
     QLabel,
     QLineEdit,
+    QShowEvent,
     QVBoxLayout,
     QWidget,
     Signal,
@@ -27,7 +28,7 @@ class SignInDialog(QDialog):
         parent: QWidget | None = None,
     ) -> None:
         super().__init__(parent)
-        self.setWindowTitle("Sign in to Timetray")
+        self.setWindowTitle("Sign in")
         self.server = QLineEdit(server_url or "")
         self.server.setPlaceholderText("https://hr.example.com")
         if server_locked:
@@ -49,7 +50,27 @@ class SignInDialog(QDialog):
         layout.addWidget(self.error)
         layout.addWidget(self.status)
         layout.addWidget(self.buttons)
-        (self.password if server_url and email else self.server).setFocus()
+        # Wide enough for the whole address: a cut URL ("p://127.0.0.1:34637") hides which
+        # server the password goes to.
+        address_width = self.server.fontMetrics().horizontalAdvance(self.server.text() + "MMMM")
+        self.server.setMinimumWidth(max(address_width, self.server.sizeHint().width() * 2))
+        self.first_empty_field().setFocus()
+
+    def first_empty_field(self) -> QLineEdit:
+        """Where typing should go: the first field still to fill (a preset server is skipped,
+        so typing an e-mail never replaces the address)."""
+        for field in (self.server, self.email, self.password):
+            if not field.isReadOnly() and not field.text():
+                return field
+        return self.password
+
+    def showEvent(self, event: QShowEvent) -> None:
+        """Qt selects a line edit's text when focus arrives by Tab or on show; a preset value
+        selected is one keystroke from being replaced, so the cursor goes to its end instead."""
+        super().showEvent(event)
+        for field in (self.server, self.email):
+            field.deselect()
+            field.end(False)
 
     def accept(self) -> None:
         """Validates, then asks the controller to sign in; the dialog closes only on success."""

@@ -8,7 +8,7 @@ from typing import Any
 
 from app.core.facade import OutboxEntry
 from app.core.snapshot import SyncView
-from app.ui.dialogs.common import error_label, ok_cancel, show_error
+from app.ui.dialogs.common import close_controls, error_label, ok_cancel, show_error
 from app.ui.qt import (
     QAbstractItemView,
     QDialog,
@@ -35,7 +35,7 @@ class SyncWindow(QWidget):
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.setObjectName("sync_window")
-        self.setWindowTitle("Timetray: sync")
+        self.setWindowTitle("Sync")
         self.status = QLabel()
         self.status.setWordWrap(True)
         self.sync_button = QPushButton("Sync now")
@@ -63,6 +63,7 @@ class SyncWindow(QWidget):
         layout.addWidget(QLabel("Refused by the server (fix and retry, or discard):"))
         layout.addWidget(self.list)
         layout.addLayout(actions)
+        layout.addWidget(close_controls(self))
         self.items: list[OutboxEntry] = []
         self.editor: ParkedEditDialog | None = None
         self._update_buttons()
