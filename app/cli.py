@@ -87,8 +87,8 @@ def build_parser() -> argparse.ArgumentParser:
         "--type",
         dest="break_type",
         choices=("dinner", "prayer", "other"),
-        default="other",
-        help="kind of break (default: other, which needs --note)",
+        default="dinner",
+        help="kind of break (default: dinner, as in the tray; other needs --note)",
     )
     p.add_argument("--note", help="note for the break (required for --type other)")
     p = add("start", "start the timer on a task")
@@ -96,12 +96,22 @@ def build_parser() -> argparse.ArgumentParser:
     add("pause", "pause the timer")
     add("resume", "resume the timer")
     p = add("stop", "stop the timer and log the time")
-    p.add_argument("--notes")
-    p = add("log", "log a manual entry")
-    p.add_argument("task", metavar="TASK")
-    p.add_argument("--from", dest="start", required=True, metavar="ISO")
-    p.add_argument("--to", dest="end", required=True, metavar="ISO")
-    p.add_argument("--notes")
+    p.add_argument("--notes", help="what you did (kept with the time log)")
+    p = add("switch", "stop the running timer and start one on another task")
+    p.add_argument("task", metavar="TASK", help="task id or a unique prefix of its title")
+    p.add_argument("--notes", help="notes for the timer being stopped")
+    p = add("log", "log a manual entry (time worked without the timer)")
+    p.epilog = (
+        "Times are ISO 8601, e.g. 2026-11-23T09:00 or 2026-11-23T09:00+01:00; a time without "
+        'a zone is your local time. Example: timetray log "Review API" '
+        '--from 2026-11-23T09:00 --to 2026-11-23T09:45 --notes "spec review"'
+    )
+    p.add_argument("task", metavar="TASK", help="task id or a unique prefix of its title")
+    p.add_argument(
+        "--from", dest="start", required=True, metavar="TIME", help="when the work started"
+    )
+    p.add_argument("--to", dest="end", required=True, metavar="TIME", help="when it ended")
+    p.add_argument("--notes", help="what you did")
     p = add("logs", "your time logs")
     group = p.add_mutually_exclusive_group()
     group.add_argument("--today", action="store_true")
@@ -152,9 +162,15 @@ def _wait(fut: Future[Any]) -> Any:
     return fut.result(timeout=WAIT_SECONDS)
 
 
-def _finish(out: Out, result: Any) -> int:
-    """Print a command's outcome and map it to the exit code."""
+def _finish(out: Out, result: Any, core: Any = None) -> int:
+    """Print a command's outcome and map it to the exit code.
+
+    A command the server refused while the person waits at the terminal is not kept: they
+    read the refusal and run the command again fixed. Left parked, it showed up in `logs` as
+    "not synced yet" and piled up (two refused check-outs after a third one succeeded)."""
     status = result.status
+    if status == "rejected" and result.item_id and core is not None:
+        _wait(core.discard_parked(result.item_id))
     if status in ("done", "queued"):
         text = result.message or status
         if status == "queued" and "sync" not in text.lower():
@@ -214,7 +230,7 @@ def _status_obj(core: Any) -> dict[str, Any]:
         "online": snap.sync.online,
         "user": snap.user_name,
         "email": snap.email,
-        "server": snap.server_url,
+        "server": snap.server_url or core.server_url(),
         "attendance": {
             "checked_in": snap.attendance.checked_in,
             "on_break": snap.attendance.on_break,
@@ -243,9 +259,15 @@ def _status_text(obj: dict[str, Any], snap: Any) -> str:
     lines = []
     if obj["signed_in"]:
         lines.append(f"Signed in as {obj['user'] or obj['email']} on {obj['server']}")
+        lines.append(
+            "Online"
+            if obj["online"]
+            else "Offline: the server can't be reached; changes are saved and will sync"
+        )
+    elif obj["server"]:
+        lines.append(f"Not signed in to {obj['server']} (timetray login --email you@example.com)")
     else:
-        lines.append("Not signed in (timetray login --email you@example.com)")
-    lines.append("Online" if obj["online"] else "Offline: changes are saved and will sync")
+        lines.append("No server set up (timetray login --server URL --email you@example.com)")
     att = obj["attendance"]
     lines.append(
         "Checked in" + (" (on a break)" if att["on_break"] else "")
@@ -288,8 +310,13 @@ def _cmd_login(core: Any, o: argparse.Namespace, out: Out) -> int:
         raise UsageError("which server? give --server URL (or set TIMETRAY_SERVER)")
     if o.password_stdin:
         password = sys.stdin.readline().rstrip("\r\n")
+    elif not sys.stdin.isatty():
+        raise UsageError("no terminal to ask for the password; pipe it in with --password-stdin")
     else:
-        password = getpass.getpass(f"Password for {o.email}: ")
+        try:
+            password = getpass.getpass(f"Password for {o.email}: ")
+        except EOFError:
+            raise UsageError("no password given") from None
     if not password:
         raise UsageError("empty password")
     result = _wait(core.login(server, o.email, password))
@@ -341,7 +368,7 @@ def _simple(
             return EXIT_SIGN_IN
         if fresh:
             _fresh(core)
-        return _finish(out, _wait(call(core, o)))
+        return _finish(out, _wait(call(core, o)), core)
 
     return handler
 
@@ -351,7 +378,29 @@ def _cmd_start(core: Any, o: argparse.Namespace, out: Out) -> int:
         return EXIT_SIGN_IN
     _fresh(core)
     task_id = _resolve_task(core, o.task)
-    return _finish(out, _wait(core.start(task_id)))
+    return _finish(out, _wait(core.start(task_id)), core)
+
+
+def _cmd_switch(core: Any, o: argparse.Namespace, out: Out) -> int:
+    if not _signed_in(core):
+        return EXIT_SIGN_IN
+    notes = _notes(core, o.notes)
+    _fresh(core)
+    task_id = _resolve_task(core, o.task)
+    if core.snapshot().timer is None:
+        return _finish(out, _wait(core.start(task_id)), core)
+    return _finish(out, _wait(core.switch(task_id, notes)), core)
+
+
+def _notes(core: Any, notes: str | None) -> str | None:
+    """Notes over the limit are a usage error (exit 2), found before anything is queued; exit
+    1 is kept for what the server refuses."""
+    from app.core.commands import CommandError, check_notes
+
+    try:
+        return check_notes(notes, core.settings.notes_max_length)
+    except CommandError as exc:
+        raise UsageError(str(exc)) from None
 
 
 def _cmd_log(core: Any, o: argparse.Namespace, out: Out) -> int:
@@ -361,8 +410,15 @@ def _cmd_log(core: Any, o: argparse.Namespace, out: Out) -> int:
     end = _parse_time(o.end, "--to")
     if end <= start:
         raise UsageError("--to must be after --from")
+    notes = _notes(core, o.notes)
+    if end > core.clock.now():
+        # The server takes future times without a word; a typo in the date is the likely cause.
+        print(
+            f"timetray: note: this entry ends in the future ({end.astimezone():%Y-%m-%d %H:%M})",
+            file=sys.stderr,
+        )
     task_id = _resolve_task(core, o.task)
-    return _finish(out, _wait(core.log_manual(task_id, start, end, o.notes)))
+    return _finish(out, _wait(core.log_manual(task_id, start, end, notes)), core)
 
 
 def _cmd_logs(core: Any, o: argparse.Namespace, out: Out) -> int:
@@ -380,6 +436,7 @@ def _cmd_logs(core: Any, o: argparse.Namespace, out: Out) -> int:
     text = "\n".join(
         f"{e.started_at.astimezone():%Y-%m-%d %H:%M}-{e.ended_at.astimezone():%H:%M} "
         f"{e.duration_minutes:4d} min  {e.task_title}{'  (not synced yet)' if e.pending else ''}"
+        + (f"  -- {e.notes}" if e.notes else "")
         for e in entries
     )
     total = sum(e.duration_minutes for e in entries)
@@ -461,7 +518,8 @@ HANDLERS: dict[str, Callable[[Any, argparse.Namespace, Out], int]] = {
     "start": _cmd_start,
     "pause": _simple(lambda c, o: c.pause()),
     "resume": _simple(lambda c, o: c.resume()),
-    "stop": _simple(lambda c, o: c.stop(o.notes)),
+    "stop": _simple(lambda c, o: c.stop(_notes(c, o.notes))),
+    "switch": _cmd_switch,
     "log": _cmd_log,
     "logs": _cmd_logs,
     "sync": _cmd_sync,
