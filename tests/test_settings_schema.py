@@ -158,3 +158,38 @@ def test_policy_allowance_lets_the_user_choose_an_http_server(tmp_path: Path) ->
         {"server_url": "http://hr.example.com"}, config_dir=tmp_path, policy=policy, env={}
     )
     assert loaded.values.server_url == "http://hr.example.com"
+
+
+def test_every_platforms_reader_knows_the_allowance(tmp_path: Path) -> None:
+    """The new key is read the native way on Windows and macOS too, from the same table."""
+    import plistlib
+
+    from app.policy import ManagedPrefsReader, RegistryPolicyReader
+    from tests.test_policy import POLICY_SUBKEY, FakeWinreg
+
+    reg = FakeWinreg(
+        {
+            (FakeWinreg.HKEY_LOCAL_MACHINE, POLICY_SUBKEY): {
+                "ServerUrl": ("http://hr.example.com", FakeWinreg.REG_SZ),
+                "AllowInsecureHttp": (1, FakeWinreg.REG_DWORD),
+            }
+        }
+    )
+    expected = {"server_url": "http://hr.example.com", "allow_insecure_http": True}
+    assert RegistryPolicyReader(reg).read() == (expected, set(), [])
+    path = tmp_path / "com.timetray.Timetray.plist"
+    path.write_bytes(
+        plistlib.dumps({"ServerUrl": "http://hr.example.com", "AllowInsecureHttp": True})
+    )
+    assert ManagedPrefsReader(path).read() == (expected, set(), [])
+    wrong_type = FakeWinreg(
+        {
+            (FakeWinreg.HKEY_LOCAL_MACHINE, POLICY_SUBKEY): {
+                "AllowInsecureHttp": ("yes", FakeWinreg.REG_SZ),
+            }
+        }
+    )
+    assert RegistryPolicyReader(wrong_type).read().problems == [
+        r"HKLM\SOFTWARE\Policies\Timetray: AllowInsecureHttp: expected a REG_DWORD number, "
+        "got REG_SZ"
+    ]
