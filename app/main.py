@@ -27,7 +27,7 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 def _autostart_allowed(options: object) -> bool:
     from app import paths
-    from app.policy import autostart_allowed
+    from app.config import autostart_allowed
 
     data_dir = getattr(options, "data_dir", None)
     return autostart_allowed(config_dir=paths.config_dir(data_dir) if data_dir else None)

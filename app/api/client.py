@@ -28,7 +28,6 @@ from __future__ import annotations
 
 import logging
 import platform
-import ssl
 import threading
 import time
 from collections.abc import Callable
@@ -54,7 +53,9 @@ from app.api.models import (
     User,
 )
 from app.api.timeutil import parse_http_date, to_wire, utc_now
+from app.api.tls import tls_context
 from app.api.tokens import LockTimeout, TokenStore, normalize_server_url
+from app.settings_schema import insecure_http_refusal
 
 logger = logging.getLogger(__name__)
 
@@ -98,8 +99,13 @@ class ApiClient:
         *,
         transport: httpx.BaseTransport | None = None,
         user_agent: str | None = None,
+        allow_insecure_http: bool = False,
     ) -> None:
         self.server_url = normalize_server_url(base_url)
+        # Defence in depth: whoever builds a client, no password or token goes out in clear.
+        refusal = insecure_http_refusal(self.server_url, allowed=allow_insecure_http)
+        if refusal is not None:
+            raise ValueError(f"Refusing {self.server_url}: {refusal}.")
         self._host = urlsplit(self.server_url).netloc or self.server_url
         self._store = token_store if token_store is not None else TokenStore(self.server_url)
         self._clock = clock
@@ -108,16 +114,10 @@ class ApiClient:
         self._session = False
         self._user: User | None = None
         self._clock_offset: timedelta | None = None
-        verify: ssl.SSLContext | bool = True
-        if ca_bundle is not None:
-            path = Path(ca_bundle)
-            if not path.is_file():
-                raise ValueError(f"The CA bundle {path} does not exist or is not a file.")
-            verify = ssl.create_default_context(cafile=str(path))
         self._http = httpx.Client(
             base_url=self.server_url + API_PREFIX,
-            verify=verify,
-            trust_env=True,  # system proxy settings (HTTP(S)_PROXY, NO_PROXY) and SSL_CERT_FILE
+            verify=tls_context(ca_bundle),  # the OS trust store, or exactly the given PEM
+            trust_env=True,  # system proxy settings (HTTP(S)_PROXY, NO_PROXY)
             timeout=timeout if timeout is not None else DEFAULT_TIMEOUT,
             headers={
                 "User-Agent": user_agent or default_user_agent(),

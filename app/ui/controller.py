@@ -18,6 +18,7 @@ from typing import Any
 
 from app.core.facade import CommandResult, CoreFacade, LogEntry, OutboxEntry
 from app.core.snapshot import Notice, Snapshot
+from app.settings_schema import needs_restart
 from app.ui.bridge import Bridge
 from app.ui.dialogs.logs_window import LogsWindow
 from app.ui.dialogs.manual_entry import ManualEntryDialog
@@ -64,16 +65,6 @@ log = logging.getLogger(__name__)
 # retrying them later would be meaningless, so their parked item is discarded right away.
 DISCARD_ON_REJECT = frozenset(
     {"start", "switch", "pause", "resume", "check_in", "end_break", "start_break"}
-)
-# Read by the core when it starts (reminders included), so a change waits for a restart.
-RESTART_KEYS = frozenset(
-    {
-        "server_url",
-        "poll_interval_seconds",
-        "ca_bundle",
-        "long_timer_hours",
-        "idle_reminder_minutes",
-    }
 )
 TRAY_POLL_MS = 250
 
@@ -612,7 +603,7 @@ class TrayController(QObject):
                 log.exception("start at login could not be changed")
                 self.show_message("Start at login", f"Could not change it: {exc}", "settings")
         self.apply_settings()
-        if RESTART_KEYS & set(changes):
+        if needs_restart(changes):  # the settings table says what the core reads at start
             self.show_message("Settings saved", "Some changes apply after Timetray restarts.")
 
     def apply_settings(self) -> None:
@@ -633,6 +624,7 @@ class TrayController(QObject):
             self.snapshot.server_url or self.settings.get("server_url"),
             self.snapshot.email or self.settings.get("last_email"),
             server_locked="server_url" in self.settings.locked,
+            allow_insecure_http=bool(self.settings.get("allow_insecure_http")),
         )
 
         def submit(server: str, email: str, password: str) -> None:
