@@ -62,3 +62,9 @@ def test_ui_does_no_http_or_sql() -> None:
 def test_only_the_shim_imports_pyside() -> None:
     files = [f for f in _sources("app/ui") if f.name != "qt.py"]
     assert _offenders(files, ("PySide6",)) == []
+
+
+@pytest.mark.parametrize("part", ["app", "offline_queue"])
+def test_production_code_never_imports_the_tests(part: str) -> None:
+    # The demo reaches the contract test server across a process boundary (app/demo.py).
+    assert _offenders(_sources(part), ("tests",)) == []
