@@ -84,3 +84,9 @@ def test_config_and_policy_import_without_a_cycle() -> None:
             [sys.executable, "-c", f"import {first}"], cwd=ROOT, capture_output=True, text=True
         )
         assert done.returncode == 0, done.stderr
+
+
+@pytest.mark.parametrize("part", ["app", "offline_queue"])
+def test_production_code_never_imports_the_tests(part: str) -> None:
+    # The demo reaches the contract test server across a process boundary (app/demo.py).
+    assert _offenders(_sources(part), ("tests",)) == []

@@ -1,17 +1,21 @@
 """The ``/_test`` control endpoints: reset, faults, tokens, clock and server-side events.
 
-They are never delayed or failed by the fault switches, and they need no authentication:
-this server only ever listens on 127.0.0.1 for tests, benches and the demo mode.
+They are never delayed or failed by the fault switches. This server only ever listens on
+127.0.0.1, but any local user or process can reach that, so every control call must carry the
+server's random secret in :data:`CONTROL_HEADER` (the handle of ``start_in_thread`` does; a
+separate ``python -m tests.backend`` takes it from ``TIMETRAY_CONTROL_SECRET`` or prints it).
+A call without it gets 403 and changes nothing.
 """
 
 from __future__ import annotations
 
 import logging
+import secrets
 import uuid
 from datetime import datetime, timedelta
 from typing import Any
 
-from fastapi import APIRouter
+from fastapi import APIRouter, Depends, Request
 from pydantic import BaseModel, Field
 
 from tests.backend.attendance import auto_checkout as close_attendance
@@ -25,7 +29,17 @@ from tests.backend.tasks import TaskStatus, set_status
 
 logger = logging.getLogger(__name__)
 
-router = APIRouter(prefix="/_test")
+CONTROL_HEADER = "X-Timetray-Control"
+
+
+def require_secret(request: Request, state: State) -> None:
+    given = request.headers.get(CONTROL_HEADER, "")
+    if not secrets.compare_digest(given.encode(), state.control_secret.encode()):
+        logger.warning("control call to %s refused: no or wrong secret", request.url.path)
+        raise ApiError(403, "Control endpoints need the server's secret.")
+
+
+router = APIRouter(prefix="/_test", dependencies=[Depends(require_secret)])
 
 
 class FailNextIn(BaseModel):
