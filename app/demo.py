@@ -61,7 +61,16 @@ def wanted(options: object) -> bool:
     from app import config, paths
 
     loaded = config.load_settings(config_dir=paths.config_dir(getattr(options, "data_dir", None)))
-    return not loaded.values.server_url
+    if loaded.values.server_url:
+        return False
+    if loaded.problems:
+        # A broken settings file must not pass silently for "no server set up".
+        print(
+            f"timetray: starting the demo: no usable server in your settings "
+            f"({loaded.problems[0]})",
+            file=sys.stderr,
+        )
+    return True
 
 
 def run_launcher(argv: Sequence[str]) -> int:

@@ -205,6 +205,8 @@ class TrayController(QObject):
             self.logs.open("today")
         elif target == "settings":
             self.open_settings()
+        elif target == "settings_problems":
+            self.settings_flow.open_problems()
         elif target == "sign_in":
             self.sign_in()
         elif target == "menu":

@@ -169,8 +169,7 @@ def _continue_startup(
     )
     state["controller"] = controller
     controller.show()
-    for problem in settings.problems:
-        controller.show_message("Settings problem", problem, "settings")
+    controller.settings_flow.report_problems()
 
     if demo is not None:
         _run_demo(controller, core, demo)

@@ -9,8 +9,9 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable
 
-from app.settings_schema import needs_restart
+from app.settings_schema import SETTING_NAMES, needs_restart
 from app.ui.dialogs.settings_dialog import SettingsDialog
+from app.ui.dialogs.settings_problems import SettingsProblemsWindow, problems_summary
 from app.ui.flows.context import FlowContext
 from app.ui.notifier import Notifier
 
@@ -33,6 +34,24 @@ class SettingsFlow:
         dialog = SettingsDialog(self._ctx.settings)
         dialog.submitted.connect(self._save)
         self._ctx.dialogs.open("settings", dialog)
+
+    def report_problems(self) -> None:
+        """One notice for every settings line that could not be used; its click lists them.
+        Several balloons at once hide each other (only the last one stays on screen)."""
+        problems = self._ctx.settings.problems
+        if problems:
+            self._ctx.tell(
+                "Settings problems", problems_summary(len(problems)), "settings_problems"
+            )
+
+    def open_problems(self) -> None:
+        settings = self._ctx.settings
+
+        def used_instead(key: str) -> object:
+            return settings.get(key) if key in SETTING_NAMES else None
+
+        window = SettingsProblemsWindow(settings.problems, used_instead)
+        self._ctx.dialogs.open("settings_problems", window)
 
     def apply(self) -> None:
         """Settings the tray applies at once, without a restart."""
