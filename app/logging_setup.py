@@ -6,10 +6,14 @@ and :class:`RedactingFilter` is a second line of defence for anything that looks
 
 from __future__ import annotations
 
+import io
 import logging
 import logging.handlers
+import os
 import re
 from pathlib import Path
+
+from app import paths
 
 _JWT = re.compile(r"eyJ[\w-]+\.[\w-]+\.[\w-]+")
 LOG_FILE_NAME = "timetray.log"
@@ -26,15 +30,29 @@ class RedactingFilter(logging.Filter):
         return True
 
 
+class PrivateRotatingFileHandler(logging.handlers.RotatingFileHandler):
+    """A rotating log whose every file is created 0600: the log names tasks and projects.
+
+    The handler opens a new base file at start and after each rotation, with the process
+    umask (usually 0644); opening it ourselves with an explicit mode closes that gap. Rotated
+    files are renames of the base file, so they keep its mode.
+    """
+
+    def _open(self) -> io.TextIOWrapper:
+        flags = os.O_WRONLY | os.O_CREAT | os.O_APPEND | getattr(os, "O_CLOEXEC", 0)
+        fd = os.open(self.baseFilename, flags, paths.PRIVATE_FILE_MODE)
+        return open(fd, "a", encoding=self.encoding, errors=self.errors)  # always "a" here
+
+
 def configure(log_dir: Path, *, verbose: bool = False, stderr: bool = True) -> Path:
     """Attach the rotating file handler (1 MB x 5) and, optionally, a terse stderr handler."""
-    log_path = log_dir / LOG_FILE_NAME
+    log_path = paths.private_dir(log_dir) / LOG_FILE_NAME
     root = logging.getLogger()
     root.setLevel(logging.DEBUG if verbose else logging.INFO)
     for handler in list(root.handlers):
         if getattr(handler, "_timetray", False):
             root.removeHandler(handler)
-    file_handler = logging.handlers.RotatingFileHandler(
+    file_handler = PrivateRotatingFileHandler(
         log_path, maxBytes=1_000_000, backupCount=5, encoding="utf-8"
     )
     file_handler.setFormatter(
@@ -52,4 +70,6 @@ def configure(log_dir: Path, *, verbose: bool = False, stderr: bool = True) -> P
         handler.addFilter(RedactingFilter())
         handler._timetray = True  # type: ignore[attr-defined]
         root.addHandler(handler)
+    for change in paths.take_tightened():
+        logging.getLogger(__name__).info("made private (was readable by others): %s", change)
     return log_path
