@@ -42,7 +42,7 @@ from urllib.parse import quote, urlsplit
 import httpx
 
 from app import __version__
-from app.api import errors, jwtclaims
+from app.api import errors, jwtclaims, redaction
 from app.api.models import (
     AttendanceSession,
     Break,
@@ -262,6 +262,7 @@ class ApiClient:
     # -- session -----------------------------------------------------------------------------
 
     def _set_access(self, token: str) -> _Access:
+        redaction.hold(token)
         expires_at = jwtclaims.expiry(token)
         margin = REFRESH_MARGIN_SECONDS
         if expires_at is not None:
