@@ -41,7 +41,7 @@ from urllib.parse import quote, urlsplit
 import httpx
 
 from app import __version__
-from app.api import errors, jwtclaims
+from app.api import bounded, errors, jwtclaims, redaction
 from app.api.models import (
     AttendanceSession,
     Break,
@@ -88,6 +88,9 @@ class _Access:
 
 class ApiClient:
     """One signed-in session against one server. See the module docstring for the rules."""
+
+    # Size and time limits of every answer (app.api.bounded); tests replace them per client.
+    read_limits: bounded.ReadLimits = bounded.ReadLimits()
 
     def __init__(
         self,
@@ -209,9 +212,20 @@ class ApiClient:
             sent = self._clock()
             started = time.monotonic()
             try:
-                response = self._http.request(
+                request = self._http.build_request(
                     method, path, json=json, params=params, headers=headers
                 )
+                response = bounded.exchange(self._http, request, self.read_limits)
+            except bounded.BodyTooLarge as exc:
+                logger.warning("%s %s: answer over %d bytes; not read", method, path, exc.limit)
+                raise errors.ResponseTooLarge(exc.status, exc.limit) from None
+            except bounded.DeadlinePassed as exc:
+                logger.warning("%s %s: no complete answer in %g s", method, path, exc.deadline_s)
+                raise errors.Unreachable(
+                    True,
+                    f"{self._host} took more than {exc.deadline_s:g} seconds to answer; the last "
+                    "action may or may not have been saved.",
+                ) from None
             except httpx.TransportError as exc:
                 error = errors.from_transport_error(exc, self._host)
                 retry = (
@@ -262,6 +276,7 @@ class ApiClient:
     # -- session -----------------------------------------------------------------------------
 
     def _set_access(self, token: str) -> _Access:
+        redaction.hold(token)
         expires_at = jwtclaims.expiry(token)
         margin = REFRESH_MARGIN_SECONDS
         if expires_at is not None:
@@ -546,7 +561,7 @@ class ApiClient:
         """Whether the server answers its health check (no sign-in needed; never raises)."""
         try:
             response = self._send("GET", self.server_url + "/health")
-        except errors.Unreachable:
+        except (errors.Unreachable, errors.ResponseTooLarge):
             return False
         return response.status_code == 200
 

@@ -29,6 +29,8 @@ import keyring.errors
 from keyring.backend import KeyringBackend
 from keyring.backends import chainer, fail, null
 
+from app.api import redaction
+
 logger = logging.getLogger(__name__)
 
 SERVICE = "timetray"
@@ -257,11 +259,13 @@ class TokenStore:
             # Presenting a possibly stale copy could revoke the session, so report "none".
             logger.warning("Could not read the sign-in from the keyring: %s", type(exc).__name__)
             return None
+        redaction.hold(token)  # whatever its shape, it never reaches the log
         return token
 
     def save(self, token: str) -> None:
         """Store a (rotated) refresh token; on a keyring failure keep it in memory and say so."""
         username = self.username
+        redaction.hold(token)
         if self.persistent:
             try:
                 self._backend().set_password(SERVICE, username, token)

@@ -13,7 +13,7 @@ import logging
 import secrets
 import uuid
 from datetime import datetime, timedelta
-from typing import Any
+from typing import Any, Literal
 
 from fastapi import APIRouter, Depends, Request
 from pydantic import BaseModel, Field
@@ -23,7 +23,7 @@ from tests.backend.attendance import open_attendance
 from tests.backend.auth import State
 from tests.backend.clock import iso_z, to_micros
 from tests.backend.errors import ApiError
-from tests.backend.faults import DropAfterCommit, FailNext, normalize_prefix
+from tests.backend.faults import BadBody, DropAfterCommit, FailNext, normalize_prefix
 from tests.backend.state import BackendState
 from tests.backend.tasks import TaskStatus, set_status
 
@@ -54,12 +54,22 @@ class DropIn(BaseModel):
     path_prefix: str | None = None
 
 
+class BadBodyIn(BaseModel):
+    count: int = Field(1, ge=0)
+    path_prefix: str | None = None
+    kind: Literal["trickle", "oversized"] = "trickle"
+    size_bytes: int = Field(4096, ge=2)
+    interval_ms: float = Field(5, ge=0)
+    declare_length: bool = False
+
+
 class FaultsIn(BaseModel):
     """Only the switches present are changed; ``count: 0`` or ``latency_ms: 0`` turns one off."""
 
     latency_ms: float | None = Field(None, ge=0)
     fail_next: FailNextIn | None = None
     drop_after_commit: DropIn | None = None
+    bad_body: BadBodyIn | None = None
 
 
 class TtlIn(BaseModel):
@@ -92,6 +102,7 @@ def reset(state: State) -> dict[str, str]:
 def set_faults(body: FaultsIn, state: State) -> dict[str, Any]:
     fail = body.fail_next
     drop = body.drop_after_commit
+    bad = body.bad_body
     state.faults.update(
         latency_ms=body.latency_ms,
         fail_next=None
@@ -102,6 +113,16 @@ def set_faults(body: FaultsIn, state: State) -> dict[str, Any]:
         drop_after_commit=None
         if drop is None
         else DropAfterCommit(drop.count, normalize_prefix(drop.path_prefix)),
+        bad_body=None
+        if bad is None
+        else BadBody(
+            bad.count,
+            normalize_prefix(bad.path_prefix),
+            bad.kind,
+            bad.size_bytes,
+            bad.interval_ms,
+            bad.declare_length,
+        ),
     )
     return state.faults.describe()
 

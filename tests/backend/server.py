@@ -73,8 +73,10 @@ class BackendHandle:
         latency_ms: float | None = None,
         fail_next: dict[str, Any] | None = None,
         drop_after_commit: dict[str, Any] | None = None,
+        bad_body: dict[str, Any] | None = None,
     ) -> dict[str, Any]:
-        """Change the given switches only, e.g. ``fail_next={"count": 2, "status": 503}``."""
+        """Change the given switches only, e.g. ``fail_next={"count": 2, "status": 503}`` or
+        ``bad_body={"kind": "trickle", "path_prefix": "/tasks"}``."""
         body: dict[str, Any] = {}
         if latency_ms is not None:
             body["latency_ms"] = latency_ms
@@ -82,6 +84,8 @@ class BackendHandle:
             body["fail_next"] = fail_next
         if drop_after_commit is not None:
             body["drop_after_commit"] = drop_after_commit
+        if bad_body is not None:
+            body["bad_body"] = bad_body
         result: dict[str, Any] = self._post("/_test/faults", body)
         return result
 
