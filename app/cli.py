@@ -282,28 +282,28 @@ def _fresh(core: Any) -> None:
     _wait(core.sync_now())
 
 
-def _cmd_login(core: Any, o: argparse.Namespace, out: Out) -> int:
-    server = o.server or core.server_url()
+def _cmd_login(core: Any, options: argparse.Namespace, out: Out) -> int:
+    server = options.server or core.server_url()
     if not server:
         raise UsageError("which server? give --server URL (or set TIMETRAY_SERVER)")
-    if o.password_stdin:
+    if options.password_stdin:
         password = sys.stdin.readline().rstrip("\r\n")
     else:
-        password = getpass.getpass(f"Password for {o.email}: ")
+        password = getpass.getpass(f"Password for {options.email}: ")
     if not password:
         raise UsageError("empty password")
-    result = _wait(core.login(server, o.email, password))
+    result = _wait(core.login(server, options.email, password))
     if result.status == "rejected" and result.http_status in (401, 403):
         print(f"timetray: {result.message}", file=sys.stderr)
         return EXIT_SIGN_IN
     return _finish(out, result)
 
 
-def _cmd_logout(core: Any, o: argparse.Namespace, out: Out) -> int:
+def _cmd_logout(core: Any, options: argparse.Namespace, out: Out) -> int:
     return _finish(out, _wait(core.logout()))
 
 
-def _cmd_status(core: Any, o: argparse.Namespace, out: Out) -> int:
+def _cmd_status(core: Any, options: argparse.Namespace, out: Out) -> int:
     if core.snapshot().signed_in:
         result = _wait(core.sync_now())
         if result.status == "sign_in_needed":
@@ -315,7 +315,7 @@ def _cmd_status(core: Any, o: argparse.Namespace, out: Out) -> int:
     return EXIT_OK if obj["signed_in"] else EXIT_SIGN_IN
 
 
-def _cmd_tasks(core: Any, o: argparse.Namespace, out: Out) -> int:
+def _cmd_tasks(core: Any, options: argparse.Namespace, out: Out) -> int:
     if not _signed_in(core):
         return EXIT_SIGN_IN
     result = _wait(core.refresh_tasks())
@@ -336,42 +336,42 @@ def _cmd_tasks(core: Any, o: argparse.Namespace, out: Out) -> int:
 def _simple(
     call: Callable[[Any, argparse.Namespace], Future[Any]], fresh: bool = True
 ) -> Callable[[Any, argparse.Namespace, Out], int]:
-    def handler(core: Any, o: argparse.Namespace, out: Out) -> int:
+    def handler(core: Any, options: argparse.Namespace, out: Out) -> int:
         if not _signed_in(core):
             return EXIT_SIGN_IN
         if fresh:
             _fresh(core)
-        return _finish(out, _wait(call(core, o)))
+        return _finish(out, _wait(call(core, options)))
 
     return handler
 
 
-def _cmd_start(core: Any, o: argparse.Namespace, out: Out) -> int:
+def _cmd_start(core: Any, options: argparse.Namespace, out: Out) -> int:
     if not _signed_in(core):
         return EXIT_SIGN_IN
     _fresh(core)
-    task_id = _resolve_task(core, o.task)
+    task_id = _resolve_task(core, options.task)
     return _finish(out, _wait(core.start(task_id)))
 
 
-def _cmd_log(core: Any, o: argparse.Namespace, out: Out) -> int:
+def _cmd_log(core: Any, options: argparse.Namespace, out: Out) -> int:
     if not _signed_in(core):
         return EXIT_SIGN_IN
-    start = _parse_time(o.start, "--from")
-    end = _parse_time(o.end, "--to")
+    start = _parse_time(options.start, "--from")
+    end = _parse_time(options.end, "--to")
     if end <= start:
         raise UsageError("--to must be after --from")
-    task_id = _resolve_task(core, o.task)
-    return _finish(out, _wait(core.log_manual(task_id, start, end, o.notes)))
+    task_id = _resolve_task(core, options.task)
+    return _finish(out, _wait(core.log_manual(task_id, start, end, options.notes)))
 
 
-def _cmd_logs(core: Any, o: argparse.Namespace, out: Out) -> int:
+def _cmd_logs(core: Any, options: argparse.Namespace, out: Out) -> int:
     if not _signed_in(core):
         return EXIT_SIGN_IN
-    today = datetime.now().astimezone().replace(hour=0, minute=0, second=0, microsecond=0)
-    if o.week:
+    today = core.clock.now().astimezone().replace(hour=0, minute=0, second=0, microsecond=0)
+    if options.week:
         since = today - timedelta(days=today.weekday())
-    elif o.today:
+    elif options.today:
         since = today
     else:
         since = today - timedelta(days=30)
@@ -387,18 +387,24 @@ def _cmd_logs(core: Any, o: argparse.Namespace, out: Out) -> int:
     return EXIT_OK
 
 
-def _cmd_break(core: Any, o: argparse.Namespace, out: Out) -> int:
-    if o.action == "start" and o.break_type == "other" and not (o.note or "").strip():
+def _cmd_break(core: Any, options: argparse.Namespace, out: Out) -> int:
+    if (
+        options.action == "start"
+        and options.break_type == "other"
+        and not (options.note or "").strip()
+    ):
         # The server refuses it (422); say so before anything is queued.
         raise UsageError("an 'other' break needs --note TEXT (or choose --type dinner|prayer)")
     return _simple(
-        lambda c, opts: (
-            c.start_break(opts.break_type, opts.note) if opts.action == "start" else c.end_break()
+        lambda core, options: (
+            core.start_break(options.break_type, options.note)
+            if options.action == "start"
+            else core.end_break()
         )
-    )(core, o, out)
+    )(core, options, out)
 
 
-def _cmd_sync(core: Any, o: argparse.Namespace, out: Out) -> int:
+def _cmd_sync(core: Any, options: argparse.Namespace, out: Out) -> int:
     if not _signed_in(core):
         return EXIT_SIGN_IN
     return _finish(out, _wait(core.sync_now()))
@@ -413,8 +419,8 @@ def _find_item(core: Any, text: str | None) -> str:
     return str(matches[0])
 
 
-def _cmd_queue(core: Any, o: argparse.Namespace, out: Out) -> int:
-    if o.action == "list":
+def _cmd_queue(core: Any, options: argparse.Namespace, out: Out) -> int:
+    if options.action == "list":
         entries = core.outbox()
         objs = [
             {
@@ -436,8 +442,8 @@ def _cmd_queue(core: Any, o: argparse.Namespace, out: Out) -> int:
         )
         out.emit(objs, text or "The queue is empty.")
         return EXIT_OK
-    item_id = _find_item(core, o.item)
-    if o.action == "retry":
+    item_id = _find_item(core, options.item)
+    if options.action == "retry":
         if not _signed_in(core):
             return EXIT_SIGN_IN
         return _finish(out, _wait(core.retry_parked(item_id)))
@@ -449,19 +455,19 @@ HANDLERS: dict[str, Callable[[Any, argparse.Namespace, Out], int]] = {
     "logout": _cmd_logout,
     "status": _cmd_status,
     "tasks": _cmd_tasks,
-    "checkin": _simple(lambda c, o: c.check_in(o.mode)),
+    "checkin": _simple(lambda core, options: core.check_in(options.mode)),
     "checkout": _simple(
-        lambda c, o: c.check_out(
-            early_reason=o.reason if not o.note else None,
-            after_shift_reason=o.reason if o.note else None,
-            after_shift_note=o.note,
+        lambda core, options: core.check_out(
+            early_reason=options.reason if not options.note else None,
+            after_shift_reason=options.reason if options.note else None,
+            after_shift_note=options.note,
         )
     ),
     "break": _cmd_break,
     "start": _cmd_start,
-    "pause": _simple(lambda c, o: c.pause()),
-    "resume": _simple(lambda c, o: c.resume()),
-    "stop": _simple(lambda c, o: c.stop(o.notes)),
+    "pause": _simple(lambda core, options: core.pause()),
+    "resume": _simple(lambda core, options: core.resume()),
+    "stop": _simple(lambda core, options: core.stop(options.notes)),
     "log": _cmd_log,
     "logs": _cmd_logs,
     "sync": _cmd_sync,
@@ -472,7 +478,7 @@ HANDLERS: dict[str, Callable[[Any, argparse.Namespace, Out], int]] = {
 def run(options: argparse.Namespace) -> int:
     from app import logging_setup, paths
     from app.config import load_settings
-    from app.core.service import Core
+    from app.core.wiring import build_core
 
     command = options.command
     handler = HANDLERS.get(command)
@@ -488,7 +494,7 @@ def run(options: argparse.Namespace) -> int:
         config_dir=config_dir, cli={"server_url": getattr(options, "server", None)}
     )
     out = Out(bool(getattr(options, "json", False)))
-    core = Core(loaded.values, data_dir, role="cli")
+    core = build_core(loaded.values, data_dir, role="cli")
     try:
         core.open(poll=False)
         return handler(core, options, out)

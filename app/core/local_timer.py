@@ -15,7 +15,7 @@ from typing import Any
 
 from app.api.timeutil import to_wire
 from app.core import commands as C
-from app.core.tracker import LocalTimer, local_timer_from
+from app.core.rules import LocalTimer, local_timer_from
 from offline_queue import Store
 from offline_queue.errors import DuplicateItemError
 

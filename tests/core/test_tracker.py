@@ -3,21 +3,25 @@
 from __future__ import annotations
 
 import random
+from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 
-from app.api import models
+from app.api import errors, models
 from app.api.timeutil import to_wire
 from app.core import commands as C
 from app.core.backoff import Backoff
-from app.core.clock import ManualClock, ShiftDetector
-from app.core.tracker import (
+from app.core.clock import ShiftDetector
+from app.core.health import SyncHealth
+from app.core.rules import (
     AutoMarker,
     PendingCommand,
-    Tracker,
     decide_auto,
     server_timer_view,
     transition_notices,
 )
+from app.core.status import AccountStatus, Connection
+from app.core.tracker import Tracker
+from tests.core.clocks import ManualClock
 
 T0 = datetime(2026, 11, 23, 9, 0, tzinfo=UTC)
 TASK = "60000000-0000-4000-8000-000000000003"
@@ -70,9 +74,12 @@ def test_our_automatic_pause_is_shown_with_its_reason() -> None:
     assert view.pause_text == "paused because you checked out"
 
 
-def tracker_with(t: models.TimerSession | None, a: models.AttendanceSession | None) -> Tracker:
-    tr = Tracker()
-    tr.set_session(signed_in=True)
+def tracker_with(
+    t: models.TimerSession | None,
+    a: models.AttendanceSession | None,
+    connection: Callable[[], Connection] = Connection,
+) -> Tracker:
+    tr = Tracker(account=lambda: AccountStatus(signed_in=True), connection=connection)
     tr.set_server_state(t, a, timedelta(0))
     return tr
 
@@ -157,13 +164,14 @@ def test_one_notice_per_automatic_pause_and_resume() -> None:
 
 
 def test_going_offline_and_back_is_told_once_each() -> None:
-    tr = tracker_with(timer(), attendance())
-    tr.set_sync(online=True, last_success_at=T0)
+    health = SyncHealth(poll_interval=15)
+    tr = tracker_with(timer(), attendance(), health.status)
+    health.poll_answered(T0)
     tr.publish()
-    tr.set_sync(online=False)
+    health.poll_failed(errors.Unreachable(may_have_reached=False))
     prev, new = tr.publish()
     assert [n.kind for n in transition_notices(prev, new)] == ["offline"]
-    tr.set_sync(online=True)
+    health.poll_answered(T0 + timedelta(minutes=1))
     prev, new = tr.publish()
     assert [n.kind for n in transition_notices(prev, new)] == ["online"]
 
