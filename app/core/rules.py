@@ -12,7 +12,7 @@ from typing import Any, Literal
 
 from app.api import models
 from app.api.timeutil import parse_datetime
-from app.core import commands as C
+from app.core import commands
 from app.core.snapshot import AttendanceView, Notice, Snapshot, TaskView, TimerView
 
 AUTO_REASONS = frozenset({"attendance_checkout", "break_started"})
@@ -166,20 +166,20 @@ def apply_pending(
     """What the state will be once the outbox has reached the server, mirroring the server's own
     rules (checkout and break start pause a running timer, check-in and break end resume it)."""
     for cmd in pending:
-        at = C.at_of(cmd.payload) or cmd.created_at
+        at = commands.at_of(cmd.payload) or cmd.created_at
         kind = cmd.kind
         server_timer = timer is not None and timer.source == "server"
         same_task = timer is not None and timer.task_id == cmd.payload.get("task_id")
-        if kind == C.PAUSE and timer is not None and same_task and server_timer:
+        if kind == commands.PAUSE and timer is not None and same_task and server_timer:
             why = cmd.payload.get("auto_reason")
             timer = _pause(
                 timer, at, str(why) if why else "manual_pause" if online else "offline_pause"
             )
-        elif kind == C.RESUME and timer is not None and same_task and server_timer:
+        elif kind == commands.RESUME and timer is not None and same_task and server_timer:
             timer = _resume(timer, at)
-        elif kind == C.STOP and same_task and server_timer:
+        elif kind == commands.STOP and same_task and server_timer:
             timer = None
-        elif kind == C.CHECK_IN:
+        elif kind == commands.CHECK_IN:
             attendance = replace(
                 attendance,
                 checked_in=True,
@@ -190,7 +190,7 @@ def apply_pending(
             )
             if timer is not None and server_timer and timer.pause_reason == "attendance_checkout":
                 timer = _resume(timer, at)
-        elif kind == C.CHECK_OUT:
+        elif kind == commands.CHECK_OUT:
             if timer is not None and server_timer:
                 if timer.state == "paused" and timer.pause_reason == "break_started":
                     timer = replace(timer, pause_reason="attendance_checkout")
@@ -199,13 +199,13 @@ def apply_pending(
             attendance = replace(
                 attendance, checked_in=False, on_break=False, break_type=None, checked_in_at=None
             )
-        elif kind == C.BREAK_START:
+        elif kind == commands.BREAK_START:
             attendance = replace(
                 attendance, on_break=True, break_type=str(cmd.payload.get("break_type") or "")
             )
             if timer is not None and server_timer:
                 timer = _pause(timer, at, "break_started")
-        elif kind == C.BREAK_END:
+        elif kind == commands.BREAK_END:
             attendance = replace(attendance, on_break=False, break_type=None)
             if timer is not None and server_timer and timer.pause_reason == "break_started":
                 timer = _resume(timer, at)

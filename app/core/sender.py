@@ -16,8 +16,7 @@ from typing import Any, Protocol
 
 from app.api import ApiClient, errors, models
 from app.api.timeutil import parse_datetime
-from app.core import commands as C
-from app.core import local_timer, marker, records
+from app.core import commands, local_timer, marker, records
 from app.core.facade import CommandResult
 from app.core.rules import AutoMarker
 from app.core.tracker import Tracker
@@ -64,15 +63,15 @@ class CommandSender:
     def process(self, item: OutboxItem) -> CommandResult:
         kind = item.kind
         handler = {
-            C.START: self._start,
-            C.PAUSE: self._pause,
-            C.RESUME: self._resume,
-            C.STOP: self._stop,
-            C.MANUAL: self._manual,
+            commands.START: self._start,
+            commands.PAUSE: self._pause,
+            commands.RESUME: self._resume,
+            commands.STOP: self._stop,
+            commands.MANUAL: self._manual,
         }.get(kind)
         if handler is not None:
             return handler(item)
-        if kind in C.ATTENDANCE_KINDS:
+        if kind in commands.ATTENDANCE_KINDS:
             return self._attendance(item)
         message = f"Unknown command kind {kind!r} (written by a newer Timetray?)"
         self._store.park(item.id, message, owner=self._owner)
@@ -84,7 +83,7 @@ class CommandSender:
 
     def _rejected(self, item: OutboxItem, exc: errors.Rejected) -> CommandResult:
         """Park a refused item, unless the refusal only says the thing is already done."""
-        if C.already_done(item.kind, exc.status, exc.message):
+        if commands.already_done(item.kind, exc.status, exc.message):
             self._record_done(item.id, result={"already": exc.message}, owner=self._owner)
             return CommandResult("done", exc.message, item_id=item.id, http_status=exc.status)
         self._store.park(item.id, exc.user_message, exc.status, owner=self._owner)
@@ -101,7 +100,7 @@ class CommandSender:
             if active is not None and active.task_id == task_id:
                 return self._adopt(item, mine, active)
             return self._to_local(item, mine, "The server did not get the start")
-        at = C.at_of(item.payload) or item.created_at
+        at = commands.at_of(item.payload) or item.created_at
         late = (self._now() - at).total_seconds() > LATE_START_SECONDS
         untouched = (
             mine is not None
@@ -138,7 +137,7 @@ class CommandSender:
             if stopped:
                 follow.append(
                     (
-                        C.STOP,
+                        commands.STOP,
                         {
                             "task_id": session.task_id,
                             "at": stopped["at"],
@@ -149,9 +148,9 @@ class CommandSender:
             elif local is not None and local.running_since is None:
                 follow.append(
                     (
-                        C.PAUSE,
-                        C.timer_payload(
-                            C.PAUSE,
+                        commands.PAUSE,
+                        commands.timer_payload(
+                            commands.PAUSE,
                             session.task_id,
                             self._now(),
                             auto_reason=local.pause_reason
@@ -225,7 +224,7 @@ class CommandSender:
     def _stop(self, item: OutboxItem) -> CommandResult:
         api = self._require_api()
         task_id = str(item.payload["task_id"])
-        at = C.at_of(item.payload) or item.created_at
+        at = commands.at_of(item.payload) or item.created_at
         if item.maybe_sent:
             active = api.active_timer()
             still = active is not None and active.task_id == task_id
@@ -247,7 +246,7 @@ class CommandSender:
                     item_id=item.id,
                     data=records.log_dict(found) if found else {},
                 )
-        notes = C.late_stop_notes(item.payload.get("notes"), at, self._now())
+        notes = commands.late_stop_notes(item.payload.get("notes"), at, self._now())
         try:
             log = self._send(item, lambda: api.stop_timer(task_id, notes))
         except errors.Rejected as exc:
@@ -322,13 +321,13 @@ class CommandSender:
         payload = item.payload
         kind = item.kind
         try:
-            if kind == C.CHECK_IN:
+            if kind == commands.CHECK_IN:
                 session = self._send(
                     item, lambda: api.check_in(str(payload.get("work_mode", "office")))
                 )
                 data = records.attendance_dict(session)
                 message = "Checked in"
-            elif kind == C.CHECK_OUT:
+            elif kind == commands.CHECK_OUT:
                 session = self._send(
                     item,
                     lambda: api.check_out(
@@ -339,7 +338,7 @@ class CommandSender:
                 )
                 data = records.attendance_dict(session)
                 message = "Checked out"
-            elif kind == C.BREAK_START:
+            elif kind == commands.BREAK_START:
                 brk = self._send(
                     item, lambda: api.start_break(str(payload["break_type"]), payload.get("note"))
                 )

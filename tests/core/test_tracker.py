@@ -8,7 +8,7 @@ from datetime import UTC, datetime, timedelta
 
 from app.api import errors, models
 from app.api.timeutil import to_wire
-from app.core import commands as C
+from app.core import commands
 from app.core.backoff import Backoff
 from app.core.clock import ShiftDetector
 from app.core.health import SyncHealth
@@ -86,7 +86,7 @@ def tracker_with(
 
 def test_offline_pause_shows_paused_at_once() -> None:
     tr = tracker_with(timer(), attendance())
-    tr.set_outbox([cmd(C.PAUSE, T0 + timedelta(minutes=20))], 0)
+    tr.set_outbox([cmd(commands.PAUSE, T0 + timedelta(minutes=20))], 0)
     _, snap = tr.publish()
     assert snap.timer is not None
     assert snap.timer.state == "paused"
@@ -97,9 +97,9 @@ def test_offline_pause_shows_paused_at_once() -> None:
 
 def test_pending_stop_removes_the_timer_and_checkout_pauses_it() -> None:
     tr = tracker_with(timer(), attendance())
-    tr.set_outbox([cmd(C.STOP, T0 + timedelta(minutes=20))], 0)
+    tr.set_outbox([cmd(commands.STOP, T0 + timedelta(minutes=20))], 0)
     assert tr.publish()[1].timer is None
-    tr.set_outbox([cmd(C.CHECK_OUT, T0 + timedelta(minutes=20))], 0)
+    tr.set_outbox([cmd(commands.CHECK_OUT, T0 + timedelta(minutes=20))], 0)
     snap = tr.publish()[1]
     assert snap.timer is not None and snap.timer.pause_reason == "attendance_checkout"
     assert not snap.attendance.checked_in
@@ -119,7 +119,7 @@ def test_on_break_while_running_means_pause_for_the_break() -> None:
 
 def test_a_queued_automatic_pause_is_not_decided_twice() -> None:
     tr = tracker_with(timer(), None)
-    tr.set_outbox([cmd(C.PAUSE, T0, auto_reason="attendance_checkout")], 0)
+    tr.set_outbox([cmd(commands.PAUSE, T0, auto_reason="attendance_checkout")], 0)
     assert tr.decide() is None
 
 
@@ -199,13 +199,19 @@ def test_backoff_grows_is_capped_and_honours_retry_after() -> None:
 
 
 def test_refusals_that_mean_already_done() -> None:
-    assert C.already_done(C.CHECK_IN, 409, "You already have an active attendance session.")
-    assert C.already_done(C.STOP, 404, "Active task timer not found.")
-    assert not C.already_done(C.MANUAL, 409, "Manual log overlaps an existing time log.")
-    assert not C.already_done(C.START, 409, "You already have an active or paused task timer.")
+    assert commands.already_done(
+        commands.CHECK_IN, 409, "You already have an active attendance session."
+    )
+    assert commands.already_done(commands.STOP, 404, "Active task timer not found.")
+    assert not commands.already_done(
+        commands.MANUAL, 409, "Manual log overlaps an existing time log."
+    )
+    assert not commands.already_done(
+        commands.START, 409, "You already have an active or paused task timer."
+    )
 
 
 def test_late_stop_notes_record_the_local_stop_time() -> None:
-    assert C.late_stop_notes("done", T0, T0 + timedelta(seconds=5)) == "done"
-    late = C.late_stop_notes("done", T0, T0 + timedelta(hours=1))
+    assert commands.late_stop_notes("done", T0, T0 + timedelta(seconds=5)) == "done"
+    late = commands.late_stop_notes("done", T0, T0 + timedelta(hours=1))
     assert late is not None and late.startswith("done\n") and "stopped at" in late
