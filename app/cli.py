@@ -309,37 +309,37 @@ def _fresh(core: Any) -> None:
     _wait(core.sync_now())
 
 
-def _cmd_login(core: Any, o: argparse.Namespace, out: Out) -> int:
-    server = o.server or core.server_url()
+def _cmd_login(core: Any, options: argparse.Namespace, out: Out) -> int:
+    server = options.server or core.server_url()
     if not server:
         raise UsageError("which server? give --server URL (or set TIMETRAY_SERVER)")
     # Also a server remembered from an earlier sign-in: no password goes out in clear.
-    why = insecure_http_refusal(server, allowed=core.settings.allow_insecure_http)
+    why = insecure_http_refusal(server, allowed=options.settings.allow_insecure_http)
     if why:
         raise UsageError(f"{server}: {why}")
-    if o.password_stdin:
+    if options.password_stdin:
         password = sys.stdin.readline().rstrip("\r\n")
     elif not sys.stdin.isatty():
         raise UsageError("no terminal to ask for the password; pipe it in with --password-stdin")
     else:
         try:
-            password = getpass.getpass(f"Password for {o.email}: ")
+            password = getpass.getpass(f"Password for {options.email}: ")
         except EOFError:
             raise UsageError("no password given") from None
     if not password:
         raise UsageError("empty password")
-    result = _wait(core.login(server, o.email, password))
+    result = _wait(core.login(server, options.email, password))
     if result.status == "rejected" and result.http_status in (401, 403):
         print(f"timetray: {result.message}", file=sys.stderr)
         return EXIT_SIGN_IN
     return _finish(out, result)
 
 
-def _cmd_logout(core: Any, o: argparse.Namespace, out: Out) -> int:
+def _cmd_logout(core: Any, options: argparse.Namespace, out: Out) -> int:
     return _finish(out, _wait(core.logout()))
 
 
-def _cmd_status(core: Any, o: argparse.Namespace, out: Out) -> int:
+def _cmd_status(core: Any, options: argparse.Namespace, out: Out) -> int:
     if core.snapshot().signed_in:
         result = _wait(core.sync_now())
         if result.status == "sign_in_needed":
@@ -351,7 +351,7 @@ def _cmd_status(core: Any, o: argparse.Namespace, out: Out) -> int:
     return EXIT_OK if obj["signed_in"] else EXIT_SIGN_IN
 
 
-def _cmd_tasks(core: Any, o: argparse.Namespace, out: Out) -> int:
+def _cmd_tasks(core: Any, options: argparse.Namespace, out: Out) -> int:
     if not _signed_in(core):
         return EXIT_SIGN_IN
     result = _wait(core.refresh_tasks())
@@ -372,71 +372,71 @@ def _cmd_tasks(core: Any, o: argparse.Namespace, out: Out) -> int:
 def _simple(
     call: Callable[[Any, argparse.Namespace], Future[Any]], fresh: bool = True
 ) -> Callable[[Any, argparse.Namespace, Out], int]:
-    def handler(core: Any, o: argparse.Namespace, out: Out) -> int:
+    def handler(core: Any, options: argparse.Namespace, out: Out) -> int:
         if not _signed_in(core):
             return EXIT_SIGN_IN
         if fresh:
             _fresh(core)
-        return _finish(out, _wait(call(core, o)), core)
+        return _finish(out, _wait(call(core, options)), core)
 
     return handler
 
 
-def _cmd_start(core: Any, o: argparse.Namespace, out: Out) -> int:
+def _cmd_start(core: Any, options: argparse.Namespace, out: Out) -> int:
     if not _signed_in(core):
         return EXIT_SIGN_IN
     _fresh(core)
-    task_id = _resolve_task(core, o.task)
+    task_id = _resolve_task(core, options.task)
     return _finish(out, _wait(core.start(task_id)), core)
 
 
-def _cmd_switch(core: Any, o: argparse.Namespace, out: Out) -> int:
+def _cmd_switch(core: Any, options: argparse.Namespace, out: Out) -> int:
     if not _signed_in(core):
         return EXIT_SIGN_IN
-    notes = _notes(core, o.notes)
+    notes = _notes(options, options.notes)
     _fresh(core)
-    task_id = _resolve_task(core, o.task)
+    task_id = _resolve_task(core, options.task)
     if core.snapshot().timer is None:
         return _finish(out, _wait(core.start(task_id)), core)
     return _finish(out, _wait(core.switch(task_id, notes)), core)
 
 
-def _notes(core: Any, notes: str | None) -> str | None:
+def _notes(options: argparse.Namespace, notes: str | None) -> str | None:
     """Notes over the limit are a usage error (exit 2), found before anything is queued; exit
     1 is kept for what the server refuses."""
     from app.core.commands import CommandError, check_notes
 
     try:
-        return check_notes(notes, core.settings.notes_max_length)
+        return check_notes(notes, options.settings.notes_max_length)
     except CommandError as exc:
         raise UsageError(str(exc)) from None
 
 
-def _cmd_log(core: Any, o: argparse.Namespace, out: Out) -> int:
+def _cmd_log(core: Any, options: argparse.Namespace, out: Out) -> int:
     if not _signed_in(core):
         return EXIT_SIGN_IN
-    start = _parse_time(o.start, "--from")
-    end = _parse_time(o.end, "--to")
+    start = _parse_time(options.start, "--from")
+    end = _parse_time(options.end, "--to")
     if end <= start:
         raise UsageError("--to must be after --from")
-    notes = _notes(core, o.notes)
+    notes = _notes(options, options.notes)
     if end > core.clock.now():
         # The server takes future times without a word; a typo in the date is the likely cause.
         print(
             f"timetray: note: this entry ends in the future ({end.astimezone():%Y-%m-%d %H:%M})",
             file=sys.stderr,
         )
-    task_id = _resolve_task(core, o.task)
+    task_id = _resolve_task(core, options.task)
     return _finish(out, _wait(core.log_manual(task_id, start, end, notes)), core)
 
 
-def _cmd_logs(core: Any, o: argparse.Namespace, out: Out) -> int:
+def _cmd_logs(core: Any, options: argparse.Namespace, out: Out) -> int:
     if not _signed_in(core):
         return EXIT_SIGN_IN
-    today = datetime.now().astimezone().replace(hour=0, minute=0, second=0, microsecond=0)
-    if o.week:
+    today = core.clock.now().astimezone().replace(hour=0, minute=0, second=0, microsecond=0)
+    if options.week:
         since = today - timedelta(days=today.weekday())
-    elif o.today:
+    elif options.today:
         since = today
     else:
         since = today - timedelta(days=30)
@@ -453,18 +453,24 @@ def _cmd_logs(core: Any, o: argparse.Namespace, out: Out) -> int:
     return EXIT_OK
 
 
-def _cmd_break(core: Any, o: argparse.Namespace, out: Out) -> int:
-    if o.action == "start" and o.break_type == "other" and not (o.note or "").strip():
+def _cmd_break(core: Any, options: argparse.Namespace, out: Out) -> int:
+    if (
+        options.action == "start"
+        and options.break_type == "other"
+        and not (options.note or "").strip()
+    ):
         # The server refuses it (422); say so before anything is queued.
         raise UsageError("an 'other' break needs --note TEXT (or choose --type dinner|prayer)")
     return _simple(
-        lambda c, opts: (
-            c.start_break(opts.break_type, opts.note) if opts.action == "start" else c.end_break()
+        lambda core, options: (
+            core.start_break(options.break_type, options.note)
+            if options.action == "start"
+            else core.end_break()
         )
-    )(core, o, out)
+    )(core, options, out)
 
 
-def _cmd_sync(core: Any, o: argparse.Namespace, out: Out) -> int:
+def _cmd_sync(core: Any, options: argparse.Namespace, out: Out) -> int:
     if not _signed_in(core):
         return EXIT_SIGN_IN
     return _finish(out, _wait(core.sync_now()))
@@ -479,8 +485,8 @@ def _find_item(core: Any, text: str | None) -> str:
     return str(matches[0])
 
 
-def _cmd_queue(core: Any, o: argparse.Namespace, out: Out) -> int:
-    if o.action == "list":
+def _cmd_queue(core: Any, options: argparse.Namespace, out: Out) -> int:
+    if options.action == "list":
         entries = core.outbox()
         objs = [
             {
@@ -502,8 +508,8 @@ def _cmd_queue(core: Any, o: argparse.Namespace, out: Out) -> int:
         )
         out.emit(objs, text or "The queue is empty.")
         return EXIT_OK
-    item_id = _find_item(core, o.item)
-    if o.action == "retry":
+    item_id = _find_item(core, options.item)
+    if options.action == "retry":
         if not _signed_in(core):
             return EXIT_SIGN_IN
         return _finish(out, _wait(core.retry_parked(item_id)))
@@ -515,19 +521,19 @@ HANDLERS: dict[str, Callable[[Any, argparse.Namespace, Out], int]] = {
     "logout": _cmd_logout,
     "status": _cmd_status,
     "tasks": _cmd_tasks,
-    "checkin": _simple(lambda c, o: c.check_in(o.mode)),
+    "checkin": _simple(lambda core, options: core.check_in(options.mode)),
     "checkout": _simple(
-        lambda c, o: c.check_out(
-            early_reason=o.reason if not o.note else None,
-            after_shift_reason=o.reason if o.note else None,
-            after_shift_note=o.note,
+        lambda core, options: core.check_out(
+            early_reason=options.reason if not options.note else None,
+            after_shift_reason=options.reason if options.note else None,
+            after_shift_note=options.note,
         )
     ),
     "break": _cmd_break,
     "start": _cmd_start,
-    "pause": _simple(lambda c, o: c.pause()),
-    "resume": _simple(lambda c, o: c.resume()),
-    "stop": _simple(lambda c, o: c.stop(_notes(c, o.notes))),
+    "pause": _simple(lambda core, options: core.pause()),
+    "resume": _simple(lambda core, options: core.resume()),
+    "stop": _simple(lambda core, options: core.stop(_notes(options, options.notes))),
     "switch": _cmd_switch,
     "log": _cmd_log,
     "logs": _cmd_logs,
@@ -554,7 +560,7 @@ def refused_server(
 def run(options: argparse.Namespace) -> int:
     from app import logging_setup, paths
     from app.config import load_settings
-    from app.core.service import Core
+    from app.core.wiring import build_core
 
     command = options.command
     handler = HANDLERS.get(command)
@@ -574,7 +580,8 @@ def run(options: argparse.Namespace) -> int:
         print(f"timetray: {refused}", file=sys.stderr)
         return EXIT_USAGE
     out = Out(bool(getattr(options, "json", False)))
-    core = Core(loaded.values, data_dir, role="cli")
+    options.settings = loaded.values  # the merged settings, for the handlers' own checks
+    core = build_core(loaded.values, data_dir, role="cli")
     try:
         core.open(poll=False)
         return handler(core, options, out)

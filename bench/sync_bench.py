@@ -32,7 +32,7 @@ os.environ["TIMETRAY_TEST_KEYRING"] = str(
 )
 
 from app.config import Settings
-from app.core.service import Core
+from app.core.wiring import build_core
 
 EMAIL, PASSWORD = "emp1@example.com", "Employee1234!"
 TASK = "60000000-0000-4000-8000-000000000002"
@@ -84,12 +84,11 @@ def bare_loop(url: str, items: list[dict[str, str]]) -> float:
 def core_drain(url: str, items: list[dict[str, str]]) -> float:
     reset(url)
     with tempfile.TemporaryDirectory() as tmp:
-        core = Core(Settings(server_url=url), Path(tmp), role="cli")
+        core = build_core(Settings(server_url=url), Path(tmp), role="cli")
         core.open(poll=False)
         try:
             assert core.login(url, EMAIL, PASSWORD).result(60).status == "done"
             store = core.store
-            assert store is not None
             for body in items:
                 store.enqueue("manual", dict(body, at=body["started_at"]))
             t0 = time.perf_counter()
@@ -105,11 +104,15 @@ def core_drain(url: str, items: list[dict[str, str]]) -> float:
 def idle_cpu(url: str, seconds: float) -> tuple[float, int]:
     reset(url)
     with tempfile.TemporaryDirectory() as tmp:
-        core = Core(Settings(server_url=url, poll_interval_seconds=15), Path(tmp), role="tray")
+        core = build_core(
+            Settings(server_url=url, poll_interval_seconds=15), Path(tmp), role="tray"
+        )
         core.open(poll=False)
         assert core.login(url, EMAIL, PASSWORD).result(60).status == "done"
         core.shutdown()
-        core = Core(Settings(server_url=url, poll_interval_seconds=15), Path(tmp), role="tray")
+        core = build_core(
+            Settings(server_url=url, poll_interval_seconds=15), Path(tmp), role="tray"
+        )
         before = httpx.get(url + "/_test/stats", headers=CONTROL).json()
         c0 = time.process_time()
         core.open(poll=True)

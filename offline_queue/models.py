@@ -15,6 +15,15 @@ DONE: Final = "done"
 STATES: Final[tuple[str, ...]] = (PENDING, IN_FLIGHT, PARKED, DONE)
 
 
+class OutboxCounts(dict[str, int]):
+    """Items per state (every state present), plus the one sum everybody needs."""
+
+    @property
+    def unsent(self) -> int:
+        """Still to reach the server: pending, or claimed and not yet confirmed."""
+        return self.get(PENDING, 0) + self.get(IN_FLIGHT, 0)
+
+
 @dataclass(frozen=True, slots=True)
 class Completion:
     """ "The server applied this item": what :meth:`Store.complete` records, as a value, so a

@@ -41,6 +41,7 @@ from offline_queue.models import (
     PENDING,
     STATES,
     Completion,
+    OutboxCounts,
     OutboxItem,
 )
 from offline_queue.timeutil import Clock, from_db, opt_from_db, to_db
@@ -468,11 +469,11 @@ class Outbox:
             sql, args = f"{_SELECT} WHERE state IN ({marks}) ORDER BY seq", wanted
         return self._conns.read(lambda c: [row_to_item(r) for r in c.execute(sql, args)])
 
-    def counts(self) -> dict[str, int]:
+    def counts(self) -> OutboxCounts:
         rows = self._conns.read(
             lambda c: c.execute("SELECT state, count(*) FROM outbox GROUP BY state").fetchall()
         )
-        counts = dict.fromkeys(STATES, 0)
+        counts = OutboxCounts(dict.fromkeys(STATES, 0))
         counts.update({state: n for state, n in rows})
         return counts
 

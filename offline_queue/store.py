@@ -20,7 +20,14 @@ from typing import Any, Self
 from offline_queue.cache import StateCache
 from offline_queue.connection import RETRY_DEADLINE_S, Connections, busy_timeout_ms, retry_busy
 from offline_queue.errors import StoreCorruptError, StoreError
-from offline_queue.models import CachedValue, Completion, OutboxItem, Segment, StoreEvent
+from offline_queue.models import (
+    CachedValue,
+    Completion,
+    OutboxCounts,
+    OutboxItem,
+    Segment,
+    StoreEvent,
+)
 from offline_queue.outbox import Outbox
 from offline_queue.paths import DEFAULT_APP_NAME, resolve_store_path
 from offline_queue.recovery import Unusable, probe, set_aside
@@ -223,7 +230,7 @@ class Store:
     def items(self, states: Iterable[str] | None = None) -> list[OutboxItem]:
         return self._outbox.items(states)
 
-    def counts(self) -> dict[str, int]:
+    def counts(self) -> OutboxCounts:
         return self._outbox.counts()
 
     def purge_done(self, older_than_days: float | None = None) -> int:

@@ -158,7 +158,7 @@ def test_sigkill_during_a_200_item_drain_loses_and_doubles_nothing(
         store = Store.open(tmp_path / "data")
         expected += _fill(store, datetime(2025, 1, 1, tzinfo=UTC) + timedelta(days=batch), 200)
         batch += 1
-        while store.counts().get("pending", 0) + store.counts().get("in_flight", 0):
+        while store.counts().unsent:
             proc = subprocess.Popen(
                 [sys.executable, "-m", "app", "sync"],
                 env=env,
@@ -281,9 +281,9 @@ def test_cli_and_tray_work_on_the_same_data_at_the_same_time(
     env: dict[str, str], server: BackendHandle
 ) -> None:
     from app.config import Settings
-    from app.core.service import Core
+    from app.core.wiring import build_core
 
-    tray = Core(
+    tray = build_core(
         Settings(server_url=server.url, poll_interval_seconds=5),
         Path(env["TIMETRAY_DATA_DIR"]),
         role="tray",

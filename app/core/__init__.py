@@ -1,1 +1,1 @@
-"""The core: no Qt. The Tracker owns timer, attendance and sync state; the Syncer does the I/O."""
+"""The core: no Qt. ``wiring.build_core`` makes it; docs/architecture.md says who owns what."""

@@ -11,14 +11,20 @@ from __future__ import annotations
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import datetime
 from typing import Protocol
 
-WallClock = Callable[[], datetime]
+from app.api.timeutil import utc_now
 
-
-def utc_now() -> datetime:
-    return datetime.now(UTC)
+__all__ = [
+    "Clock",
+    "FunctionClock",
+    "ShiftDetector",
+    "SystemClock",
+    "TimeShift",
+    "as_clock",
+    "utc_now",
+]
 
 
 def _elapsed_clock() -> float:
@@ -44,25 +50,26 @@ class SystemClock:
         return _elapsed_clock()
 
 
-class ManualClock:
-    """A clock for tests: ``advance`` moves both clocks, ``jump`` moves only the wall clock."""
+class FunctionClock:
+    """A wall clock given as a plain function (what a caller of the CLI or a test may have),
+    with the system's clock for elapsed time."""
 
-    def __init__(self, start: datetime | None = None) -> None:
-        self._now = start or datetime(2026, 11, 23, 9, 0, tzinfo=UTC)
-        self._elapsed = 1000.0
+    def __init__(self, now: Callable[[], datetime]) -> None:
+        self._now = now
 
     def now(self) -> datetime:
-        return self._now
+        return self._now()
 
     def elapsed(self) -> float:
-        return self._elapsed
+        return _elapsed_clock()
 
-    def advance(self, seconds: float) -> None:
-        self._now += timedelta(seconds=seconds)
-        self._elapsed += seconds
 
-    def jump(self, seconds: float) -> None:
-        self._now += timedelta(seconds=seconds)
+def as_clock(clock: Clock | Callable[[], datetime] | None) -> Clock:
+    if clock is None:
+        return SystemClock()
+    if callable(clock):
+        return FunctionClock(clock)
+    return clock
 
 
 @dataclass(frozen=True)

@@ -19,8 +19,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 
-from app.core import commands as C
-from app.core import local_timer
+from app.core import commands, local_timer
 from app.core.facade import CommandResult
 from app.core.tracker import Tracker
 from offline_queue import OutboxItem, Store
@@ -85,7 +84,7 @@ class LocalEffects:
         """Apply ``item``'s effect unless already applied. Not None: do not send it."""
         if item.seq <= self.applied_seq():
             return None
-        if item.kind == C.MANUAL:
+        if item.kind == commands.MANUAL:
             # No local effect at all: remembered in memory only, which keeps a drain of many
             # entries at one commit each (a repeat after a restart would change nothing).
             self._applied = item.seq
@@ -107,24 +106,26 @@ class LocalEffects:
 
     # ---- the effects -----------------------------------------------------------------------
     def _apply(self, item: OutboxItem) -> Outcome | None:
-        kind, p = item.kind, item.payload
-        at = C.at_of(p) or item.created_at
-        if kind == C.START:
+        kind, payload = item.kind, item.payload
+        at = commands.at_of(payload) or item.created_at
+        if kind == commands.START:
             return self._start(item, at)
         meta, local = local_timer.load(self.store)
-        ours = local is not None and meta is not None and local.task_id == p.get("task_id")
-        if kind in (C.PAUSE, C.RESUME, C.STOP):
-            if meta is not None and kind == C.STOP and _stopped_by(meta, item.id):
+        ours = local is not None and meta is not None and local.task_id == payload.get("task_id")
+        if kind in (commands.PAUSE, commands.RESUME, commands.STOP):
+            if meta is not None and kind == commands.STOP and _stopped_by(meta, item.id):
                 return self._finish_stop(item, meta)
             if not ours or meta is None or local is None:
                 return None  # the server's timer: the drain sends it
-            if kind == C.PAUSE:
-                local_timer.pause(self.store, meta, at, str(p.get("auto_reason") or "manual_pause"))
+            if kind == commands.PAUSE:
+                local_timer.pause(
+                    self.store, meta, at, str(payload.get("auto_reason") or "manual_pause")
+                )
                 return self._local_done(item, "Timer paused (measured on this computer).")
-            if kind == C.RESUME:
+            if kind == commands.RESUME:
                 local_timer.resume(self.store, meta, at)
                 return self._local_done(item, "Timer resumed (measured on this computer).")
-            notes = p.get("notes")
+            notes = payload.get("notes")
             meta = local_timer.mark_stopped(
                 self.store, meta, at, str(notes) if notes else None, item.id
             )
@@ -132,15 +133,15 @@ class LocalEffects:
         # Attendance: a local timer follows the server's rules for its own timers.
         if meta is None or local is None:
             return None
-        if kind in (C.CHECK_OUT, C.BREAK_START) and local.running_since is not None:
-            reason = "attendance_checkout" if kind == C.CHECK_OUT else "break_started"
+        if kind in (commands.CHECK_OUT, commands.BREAK_START) and local.running_since is not None:
+            reason = "attendance_checkout" if kind == commands.CHECK_OUT else "break_started"
             local_timer.pause(self.store, meta, at, reason)
         elif (
-            kind in (C.CHECK_IN, C.BREAK_END)
+            kind in (commands.CHECK_IN, commands.BREAK_END)
             and self.auto_resume
             and local.running_since is None
             and local.pause_reason
-            == ("attendance_checkout" if kind == C.CHECK_IN else "break_started")
+            == ("attendance_checkout" if kind == commands.CHECK_IN else "break_started")
         ):
             local_timer.resume(self.store, meta, at)
         return None
@@ -167,8 +168,8 @@ class LocalEffects:
         return Outcome(follow=ids[-1])
 
     def _start(self, item: OutboxItem, at: datetime) -> Outcome | None:
-        p = item.payload
-        task_id = str(p["task_id"])
+        payload = item.payload
+        task_id = str(payload["task_id"])
         meta, local = local_timer.load(self.store)
         if meta is not None and meta.get("start_item") == item.id:
             return None  # applied before a restart
@@ -185,8 +186,8 @@ class LocalEffects:
             timer = self.tracker.server_timer
             title = timer.task_title if timer is not None else ""
             return self._fail(item, f"A timer is already running on {title}; stop it first.")
-        title = str(p.get("task_title") or self.tracker.task_title(task_id))
-        project = p.get("project_title")
+        title = str(payload.get("task_title") or self.tracker.task_title(task_id))
+        project = payload.get("project_title")
         if project is None and (task := self.tracker.task(task_id)) is not None:
             project = task.project_title
         # The measurement begins at the press; it is dropped once the server has the timer.
@@ -216,7 +217,7 @@ class LocalEffects:
         for other in self.store.items(("pending", "in_flight")):
             if other.seq >= item.seq:
                 break
-            if other.kind == C.STOP and other.payload.get("task_id") == timer.task_id:
+            if other.kind == commands.STOP and other.payload.get("task_id") == timer.task_id:
                 return False
         return True
 

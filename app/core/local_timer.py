@@ -14,8 +14,8 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from app.api.timeutil import to_wire
-from app.core import commands as C
-from app.core.tracker import LocalTimer, local_timer_from
+from app.core import commands
+from app.core.rules import LocalTimer, local_timer_from
 from offline_queue import Store
 from offline_queue.errors import DuplicateItemError
 
@@ -110,7 +110,7 @@ def finalize(store: Store, meta: dict[str, Any], now: datetime) -> list[str]:
     nothing twice.
     """
     stopped = meta.get("stopped") or {}
-    notes = C.offline_notes(stopped.get("notes"))
+    notes = commands.offline_notes(stopped.get("notes"))
     segs = [
         s
         for s in store.segments(meta.get("task_id"))
@@ -123,10 +123,12 @@ def finalize(store: Store, meta: dict[str, Any], now: datetime) -> list[str]:
         if end - start < timedelta(seconds=1):
             continue
         item_id = str(uuid.uuid5(_NS, seg.id))
-        payload = C.manual_payload(str(meta["task_id"]), start, end, notes, now, offline_timer=True)
+        payload = commands.manual_payload(
+            str(meta["task_id"]), start, end, notes, now, offline_timer=True
+        )
         payload["task_title"] = meta.get("task_title") or ""
         try:
-            store.enqueue(C.MANUAL, payload, item_id=item_id)
+            store.enqueue(commands.MANUAL, payload, item_id=item_id)
         except DuplicateItemError:
             logger.info("manual entry for segment %s was already queued", seg.id)
         ids.append(item_id)

@@ -15,10 +15,6 @@ TimerState = Literal["running", "paused"]
 TimerSource = Literal["server", "local"]
 # Server reasons plus the client's own: "offline_pause" is a pause pressed while offline,
 # queued for the server.
-PauseReason = Literal[
-    "manual_pause", "attendance_checkout", "break_started", "system", "offline_pause"
-]
-
 PAUSE_REASON_TEXT: dict[str, str] = {
     "manual_pause": "paused by you",
     "attendance_checkout": "paused because you checked out",

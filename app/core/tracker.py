@@ -1,94 +1,43 @@
-"""The Tracker: the single owner of timer, attendance and sync state.
+"""The Tracker: the single owner of what the server said and what waits to reach it.
 
 It knows three things: what the server last said (polled timer and attendance, corrected for
 the clock offset), what is still on its way to the server (the outbox, applied on top in order,
 so a pause pressed offline shows as paused at once), and the timer measured on this computer
-while offline (segments in the store). From those it builds the one immutable
-:class:`~app.core.snapshot.Snapshot` everybody else reads, and it decides the automatic pause
-and resume. It does no I/O; the Syncer feeds it.
+while offline (segments in the store). From those, plus the sign-in and connection status it
+reads from their owners, it builds the one immutable :class:`~app.core.snapshot.Snapshot`
+everybody else reads, and it decides the automatic pause and resume (:mod:`app.core.rules`).
+It does no I/O; the Syncer and the Publisher feed it.
 """
 
 from __future__ import annotations
 
 import logging
 import threading
-from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, field, replace
-from datetime import datetime, timedelta
-from typing import Any, Literal
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass, replace
+from datetime import timedelta
 
 from app.api import models
-from app.api.timeutil import parse_datetime
-from app.core import commands as C
-from app.core.snapshot import (
-    AttendanceView,
-    Notice,
-    Snapshot,
-    SyncView,
-    TaskView,
-    TimerView,
+from app.core.rules import (
+    AutoAction,
+    AutoMarker,
+    LocalTimer,
+    PendingCommand,
+    apply_pending,
+    attendance_view,
+    decide_auto,
+    local_timer_view,
+    server_timer_view,
+    task_view,
 )
+from app.core.snapshot import AttendanceView, Snapshot, SyncView, TimerView
+from app.core.status import AccountStatus, Connection
 
 logger = logging.getLogger(__name__)
 
-AUTO_REASONS = frozenset({"attendance_checkout", "break_started"})
-
-AUTO_PAUSE_TEXT = {
-    "attendance_checkout": "Your timer was paused because you are checked out.",
-    "break_started": "Your timer was paused because you are on a break.",
-}
-AUTO_RESUME_TEXT = {
-    "attendance_checkout": "Your timer was resumed because you checked in again.",
-    "break_started": "Your timer was resumed because your break ended.",
-}
-
-
-@dataclass(frozen=True)
-class PendingCommand:
-    """An outbox item not yet confirmed by the server (pending or in flight)."""
-
-    id: str
-    kind: str
-    payload: dict[str, Any]
-    created_at: datetime
-
-
-@dataclass(frozen=True)
-class LocalTimer:
-    """A timer measured on this computer (started offline, or a start the server never got)."""
-
-    id: str
-    task_id: str
-    task_title: str
-    project_title: str | None
-    started_at: datetime
-    accumulated_seconds: float
-    running_since: datetime | None
-    pause_reason: str | None
-    start_item: str | None = None  # outbox id of a start whose fate is still unknown
-
-
-@dataclass(frozen=True)
-class AutoMarker:
-    """Remembers that *we* paused a server timer automatically (the server then says
-    ``manual_pause``), so that the right reason is shown and the pause is undone later."""
-
-    timer_id: str
-    reason: str
-
-
-@dataclass(frozen=True)
-class AutoAction:
-    action: Literal["pause", "resume"]
-    reason: str
-
 
 @dataclass
-class _State:
-    signed_in: bool = False
-    user_name: str | None = None
-    email: str | None = None
-    server_url: str | None = None
+class _TrackedState:
     server_timer: models.TimerSession | None = None
     offset: timedelta = timedelta(0)
     attendance: models.AttendanceSession | None = None
@@ -98,244 +47,27 @@ class _State:
     local: LocalTimer | None = None
     marker: AutoMarker | None = None
     tasks: tuple[models.Task, ...] = ()
-    online: bool = False
-    last_error: str | None = None
-    last_success_at: datetime | None = None
-    next_retry_at: datetime | None = None
     today_logged_seconds: float = 0.0
-    extra: dict[str, Any] = field(default_factory=dict)
-
-
-def task_view(task: models.Task) -> TaskView:
-    reason = task.start_block_reason
-    return TaskView(
-        id=task.id,
-        title=task.title,
-        project_title=task.project_title,
-        status=task.status,
-        startable=reason is None,
-        reason=reason,
-        updated_at=task.updated_at,
-    )
-
-
-def server_timer_view(
-    timer: models.TimerSession, offset: timedelta, marker: AutoMarker | None
-) -> TimerView:
-    """The server's timer on the client's clock: elapsed = accumulated + (now + offset -
-    last_resumed_at), the server's own formula."""
-    running = timer.status == "running"
-    reason = timer.pause_reason if not running else None
-    mine = marker is not None and marker.timer_id == timer.id
-    if not running and mine and marker is not None and reason in (None, "manual_pause"):
-        reason = marker.reason
-    since = None
-    if running:
-        base = timer.last_resumed_at or timer.started_at
-        since = base - offset
-    return TimerView(
-        task_id=timer.task_id,
-        task_title=timer.task_title,
-        project_title=timer.project_title,
-        state="running" if running else "paused",
-        pause_reason=reason,
-        source="server",
-        started_at=timer.started_at - offset,
-        accumulated_seconds=float(timer.accumulated_seconds),
-        running_since=since,
-    )
-
-
-def local_timer_view(local: LocalTimer) -> TimerView:
-    running = local.running_since is not None
-    return TimerView(
-        task_id=local.task_id,
-        task_title=local.task_title,
-        project_title=local.project_title,
-        state="running" if running else "paused",
-        pause_reason=None if running else (local.pause_reason or "manual_pause"),
-        source="local",
-        started_at=local.started_at,
-        accumulated_seconds=local.accumulated_seconds,
-        running_since=local.running_since,
-    )
-
-
-def attendance_view(
-    session: models.AttendanceSession | None, known: bool, offset: timedelta
-) -> AttendanceView:
-    if session is None or not session.checked_in:
-        return AttendanceView(known=known)
-    brk = session.active_break
-    return AttendanceView(
-        checked_in=True,
-        on_break=brk is not None,
-        break_type=brk.break_type if brk else None,
-        work_mode=session.work_mode,
-        checked_in_at=session.check_in_at - offset,
-        known=known,
-    )
-
-
-def _pause(view: TimerView, at: datetime, reason: str) -> TimerView:
-    if view.state != "running":
-        return view
-    return replace(
-        view,
-        state="paused",
-        pause_reason=reason,
-        accumulated_seconds=view.elapsed_seconds(at),
-        running_since=None,
-    )
-
-
-def _resume(view: TimerView, at: datetime) -> TimerView:
-    if view.state == "running":
-        return view
-    return replace(view, state="running", pause_reason=None, running_since=at)
-
-
-def apply_pending(
-    timer: TimerView | None,
-    attendance: AttendanceView,
-    pending: Iterable[PendingCommand],
-    *,
-    online: bool,
-) -> tuple[TimerView | None, AttendanceView]:
-    """What the state will be once the outbox has reached the server, mirroring the server's own
-    rules (checkout and break start pause a running timer, check-in and break end resume it)."""
-    for cmd in pending:
-        at = C.at_of(cmd.payload) or cmd.created_at
-        kind = cmd.kind
-        server_timer = timer is not None and timer.source == "server"
-        same_task = timer is not None and timer.task_id == cmd.payload.get("task_id")
-        if kind == C.PAUSE and timer is not None and same_task and server_timer:
-            why = cmd.payload.get("auto_reason")
-            timer = _pause(
-                timer, at, str(why) if why else "manual_pause" if online else "offline_pause"
-            )
-        elif kind == C.RESUME and timer is not None and same_task and server_timer:
-            timer = _resume(timer, at)
-        elif kind == C.STOP and same_task and server_timer:
-            timer = None
-        elif kind == C.CHECK_IN:
-            attendance = replace(
-                attendance,
-                checked_in=True,
-                on_break=False,
-                break_type=None,
-                work_mode=str(cmd.payload.get("work_mode") or "office"),
-                checked_in_at=at,
-            )
-            if timer is not None and server_timer and timer.pause_reason == "attendance_checkout":
-                timer = _resume(timer, at)
-        elif kind == C.CHECK_OUT:
-            if timer is not None and server_timer:
-                if timer.state == "paused" and timer.pause_reason == "break_started":
-                    timer = replace(timer, pause_reason="attendance_checkout")
-                else:
-                    timer = _pause(timer, at, "attendance_checkout")
-            attendance = replace(
-                attendance, checked_in=False, on_break=False, break_type=None, checked_in_at=None
-            )
-        elif kind == C.BREAK_START:
-            attendance = replace(
-                attendance, on_break=True, break_type=str(cmd.payload.get("break_type") or "")
-            )
-            if timer is not None and server_timer:
-                timer = _pause(timer, at, "break_started")
-        elif kind == C.BREAK_END:
-            attendance = replace(attendance, on_break=False, break_type=None)
-            if timer is not None and server_timer and timer.pause_reason == "break_started":
-                timer = _resume(timer, at)
-    return timer, attendance
-
-
-def decide_auto(
-    timer: TimerView | None, attendance: AttendanceView, *, auto_resume: bool
-) -> AutoAction | None:
-    """The heart of the mission: a running timer while checked out or on a break gets paused;
-    an automatic pause whose cause is over gets resumed (if the user wants that). A pause the
-    user made is never touched."""
-    if timer is None or not attendance.known:
-        return None
-    cause = None
-    if not attendance.checked_in:
-        cause = "attendance_checkout"
-    elif attendance.on_break:
-        cause = "break_started"
-    if cause is not None and timer.state == "running":
-        return AutoAction("pause", cause)
-    if (
-        cause is None
-        and auto_resume
-        and timer.state == "paused"
-        and timer.pause_reason in AUTO_REASONS
-    ):
-        return AutoAction("resume", str(timer.pause_reason))
-    return None
-
-
-def _same_timer(a: TimerView, b: TimerView) -> bool:
-    return a.task_id == b.task_id and abs((a.started_at - b.started_at).total_seconds()) < 5
-
-
-def transition_notices(prev: Snapshot | None, new: Snapshot) -> list[Notice]:
-    """Notices owed for a change of state: each automatic pause or resume once, with why, and
-    the moments the server is lost and found again."""
-    notices: list[Notice] = []
-    if prev is None:
-        return notices
-    a, b = prev.timer, new.timer
-    if a is not None and b is not None and _same_timer(a, b):
-        if a.state == "running" and b.state == "paused" and b.pause_reason in AUTO_REASONS:
-            notices.append(
-                Notice(
-                    "auto_pause",
-                    f"Timer paused: {b.task_title}",
-                    AUTO_PAUSE_TEXT[str(b.pause_reason)],
-                    "menu",
-                )
-            )
-        elif a.state == "paused" and b.state == "running" and a.pause_reason in AUTO_REASONS:
-            notices.append(
-                Notice(
-                    "auto_resume",
-                    f"Timer resumed: {b.task_title}",
-                    AUTO_RESUME_TEXT[str(a.pause_reason)],
-                    "menu",
-                )
-            )
-    if prev.signed_in and new.signed_in and prev.sync.online != new.sync.online:
-        if new.sync.online:
-            waiting = new.sync.pending
-            tail = f" Sending {waiting} saved item(s)." if waiting else ""
-            notices.append(
-                Notice("online", "Back online", f"The server is reachable again.{tail}", "sync")
-            )
-        elif prev.sync.last_success_at is not None:
-            notices.append(
-                Notice(
-                    "offline",
-                    "Working offline",
-                    "Can't reach the server. Your time is saved on this computer and will sync "
-                    "when the connection is back.",
-                    "sync",
-                )
-            )
-    return notices
 
 
 class Tracker:
-    """Owns the state; every change goes through one of its methods and yields a new snapshot.
+    """Owns the state above; every change goes through one of its methods.
 
     Mutators are called on the worker thread; :meth:`snapshot` may be called from any thread
     (it returns the last published immutable snapshot).
     """
 
-    def __init__(self, *, auto_resume: bool = True) -> None:
+    def __init__(
+        self,
+        *,
+        auto_resume: bool = True,
+        account: Callable[[], AccountStatus] = AccountStatus,
+        connection: Callable[[], Connection] = Connection,
+    ) -> None:
         self._lock = threading.RLock()
-        self._s = _State()
+        self._state = _TrackedState()
+        self._account = account
+        self._connection = connection
         self.auto_resume = auto_resume
         self._snapshot = Snapshot()
         self._revision = 0
@@ -346,45 +78,43 @@ class Tracker:
 
     @property
     def server_timer(self) -> models.TimerSession | None:
-        return self._s.server_timer
+        return self._state.server_timer
 
     @property
     def local_timer(self) -> LocalTimer | None:
-        return self._s.local
+        return self._state.local
 
     @property
     def marker(self) -> AutoMarker | None:
-        return self._s.marker
+        return self._state.marker
 
     @property
     def offset(self) -> timedelta:
-        return self._s.offset
+        return self._state.offset
 
     @property
     def tasks(self) -> tuple[models.Task, ...]:
-        return self._s.tasks
+        return self._state.tasks
 
     def task_title(self, task_id: str) -> str:
-        for task in self._s.tasks:
-            if task.id == task_id:
-                return task.title
-        return ""
+        task = self.task(task_id)
+        return task.title if task is not None else ""
 
     def task(self, task_id: str) -> models.Task | None:
-        for task in self._s.tasks:
+        for task in self._state.tasks:
             if task.id == task_id:
                 return task
         return None
 
     def effective(self) -> tuple[TimerView | None, AttendanceView]:
-        s = self._s
+        state = self._state
         timer: TimerView | None = None
-        if s.local is not None:
-            timer = local_timer_view(s.local)
-        elif s.server_timer is not None:
-            timer = server_timer_view(s.server_timer, s.offset, s.marker)
-        att = attendance_view(s.attendance, s.attendance_known, s.offset)
-        return apply_pending(timer, att, s.pending, online=s.online)
+        if state.local is not None:
+            timer = local_timer_view(state.local)
+        elif state.server_timer is not None:
+            timer = server_timer_view(state.server_timer, state.offset, state.marker)
+        att = attendance_view(state.attendance, state.attendance_known, state.offset)
+        return apply_pending(timer, att, state.pending, online=self._connection().online)
 
     def decide(self) -> AutoAction | None:
         with self._lock:
@@ -392,23 +122,6 @@ class Tracker:
             return decide_auto(timer, att, auto_resume=self.auto_resume)
 
     # ---- changing ------------------------------------------------------------------------
-    def set_session(
-        self,
-        *,
-        signed_in: bool,
-        user_name: str | None = None,
-        email: str | None = None,
-        server_url: str | None = None,
-    ) -> None:
-        with self._lock:
-            self._s.signed_in = signed_in
-            if user_name is not None or not signed_in:
-                self._s.user_name = user_name
-            if email is not None:
-                self._s.email = email
-            if server_url is not None:
-                self._s.server_url = server_url
-
     def set_server_state(
         self,
         timer: models.TimerSession | None,
@@ -417,99 +130,70 @@ class Tracker:
     ) -> None:
         """A full poll: both halves read together, so automatic decisions may follow."""
         with self._lock:
-            self._s.server_timer = timer
-            self._s.attendance = attendance
-            self._s.attendance_known = True
-            self._s.offset = offset
+            self._state.server_timer = timer
+            self._state.attendance = attendance
+            self._state.attendance_known = True
+            self._state.offset = offset
             self._prune_marker()
 
     def set_server_timer(self, timer: models.TimerSession | None) -> None:
         with self._lock:
-            self._s.server_timer = timer
+            self._state.server_timer = timer
             self._prune_marker()
-
-    def set_attendance(self, attendance: models.AttendanceSession | None) -> None:
-        with self._lock:
-            self._s.attendance = attendance
-            self._s.attendance_known = True
-
-    def set_offset(self, offset: timedelta) -> None:
-        with self._lock:
-            self._s.offset = offset
 
     def set_outbox(self, pending: Sequence[PendingCommand], parked: int) -> None:
         with self._lock:
-            self._s.pending = tuple(pending)
-            self._s.parked = parked
+            self._state.pending = tuple(pending)
+            self._state.parked = parked
 
     def set_local(self, local: LocalTimer | None) -> None:
         with self._lock:
-            self._s.local = local
+            self._state.local = local
 
     def set_marker(self, marker: AutoMarker | None) -> None:
         with self._lock:
-            self._s.marker = marker
+            self._state.marker = marker
 
     def set_tasks(self, tasks: Iterable[models.Task]) -> None:
         with self._lock:
-            self._s.tasks = tuple(tasks)
+            self._state.tasks = tuple(tasks)
 
     def set_today_logged(self, seconds: float) -> None:
         with self._lock:
-            self._s.today_logged_seconds = seconds
-
-    def set_sync(
-        self,
-        *,
-        online: bool | None = None,
-        last_error: str | Literal["keep"] | None = "keep",
-        last_success_at: datetime | None = None,
-        next_retry_at: datetime | Literal["keep"] | None = "keep",
-    ) -> None:
-        with self._lock:
-            if online is not None:
-                self._s.online = online
-            if last_error != "keep":
-                self._s.last_error = last_error
-            if last_success_at is not None:
-                self._s.last_success_at = last_success_at
-            if next_retry_at != "keep":
-                self._s.next_retry_at = next_retry_at
-
-    @property
-    def online(self) -> bool:
-        return self._s.online
+            self._state.today_logged_seconds = seconds
 
     def _prune_marker(self) -> None:
-        marker, timer = self._s.marker, self._s.server_timer
+        marker, timer = self._state.marker, self._state.server_timer
         if marker is None or marker.timer_id.startswith("local:"):
             return
         if timer is None or timer.id != marker.timer_id or timer.status == "running":
-            self._s.marker = None
+            self._state.marker = None
 
     def publish(self) -> tuple[Snapshot, Snapshot]:
         """Build the snapshot from the current state; returns (previous, new)."""
         with self._lock:
-            s = self._s
+            state = self._state
+            account = self._account()
+            connection = self._connection()
             timer, att = self.effective()
             sync = SyncView(
-                online=s.online,
-                pending=len(s.pending),
-                parked=s.parked,
-                last_error=s.last_error,
-                last_success_at=s.last_success_at,
-                next_retry_at=s.next_retry_at,
+                online=connection.online,
+                pending=len(state.pending),
+                parked=state.parked,
+                last_error=connection.last_error,
+                last_success_at=connection.last_success_at,
+                next_retry_at=connection.next_retry_at,
             )
             candidate = Snapshot(
-                signed_in=s.signed_in,
-                user_name=s.user_name,
-                email=s.email,
-                server_url=s.server_url,
+                signed_in=account.signed_in,
+                user_name=account.user_name,
+                email=account.email,
+                server_url=account.server_url,
                 timer=timer,
                 attendance=att,
                 sync=sync,
-                tasks=tuple(task_view(t) for t in s.tasks),
-                today_logged_seconds=s.today_logged_seconds,
+                tasks=tuple(task_view(t) for t in state.tasks),
+                today_logged_seconds=state.today_logged_seconds,
                 revision=self._revision,
             )
             prev = self._snapshot
@@ -518,32 +202,3 @@ class Tracker:
                 candidate = replace(candidate, revision=self._revision)
                 self._snapshot = candidate
             return prev, self._snapshot
-
-
-def local_timer_from(meta: dict[str, Any] | None, segments: Sequence[Any]) -> LocalTimer | None:
-    """Rebuild the local timer from its stored description and its segments (store rows with
-    ``started_at``, ``ended_at`` and ``meta``)."""
-    if not meta:
-        return None
-    mine = [seg for seg in segments if (seg.meta or {}).get("timer_id") == meta.get("id")]
-    accumulated = 0.0
-    running_since: datetime | None = None
-    first: datetime | None = None
-    for seg in mine:
-        first = seg.started_at if first is None or seg.started_at < first else first
-        if seg.ended_at is None:
-            running_since = seg.started_at
-        else:
-            accumulated += max(0.0, (seg.ended_at - seg.started_at).total_seconds())
-    started = first or parse_datetime(meta.get("started_at")) or datetime.now().astimezone()
-    return LocalTimer(
-        id=str(meta["id"]),
-        task_id=str(meta["task_id"]),
-        task_title=str(meta.get("task_title") or ""),
-        project_title=meta.get("project_title"),
-        started_at=started,
-        accumulated_seconds=accumulated,
-        running_since=running_since,
-        pause_reason=None if running_since else meta.get("pause_reason") or "manual_pause",
-        start_item=meta.get("start_item"),
-    )

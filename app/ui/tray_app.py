@@ -227,10 +227,10 @@ def _autostart_apply(enabled: bool) -> None:
 
 def _make_core(settings_loaded: Any, data_dir: Path) -> Any:
     try:
-        from app.core.service import Core
+        from app.core.wiring import build_core
     except ImportError as exc:
         print(f"{APP_NAME}: the core is missing from this build: {exc}", file=sys.stderr)
         return None
-    core = Core(settings_loaded.values, data_dir)
+    core = build_core(settings_loaded.values, data_dir)
     core.open()
     return core

@@ -7,7 +7,8 @@ from urllib.parse import urlsplit
 import pytest
 
 from app.config import Settings
-from app.core.service import Core
+from app.core.service import CoreService
+from app.core.wiring import build_core
 from tests.backend import BackendHandle
 from tests.core.proxy import Proxy
 
@@ -22,8 +23,8 @@ def proxy(server: BackendHandle) -> Iterator[Proxy]:
 
 
 @pytest.fixture
-def core(proxy: Proxy, tmp_path: Path) -> Iterator[Core]:
-    c = Core(Settings(server_url=proxy.url), tmp_path / "data", role="cli")
+def core(proxy: Proxy, tmp_path: Path) -> Iterator[CoreService]:
+    c = build_core(Settings(server_url=proxy.url), tmp_path / "data", role="cli")
     c.notices = []  # type: ignore[attr-defined]
     c.subscribe(lambda s: None, c.notices.append)  # type: ignore[attr-defined]
     c.open(poll=False)

@@ -12,7 +12,8 @@ import pytest
 
 from app.config import Settings
 from app.core import commands as C
-from app.core.service import Core
+from app.core.service import CoreService as Core
+from app.core.wiring import build_core
 from tests.backend import BackendHandle
 from tests.core.conftest import EMAIL, PASSWORD
 from tests.core.proxy import Proxy
@@ -92,7 +93,7 @@ def test_pause_and_resume_of_a_local_timer_never_reach_the_server(
 
 
 def reopen(data_dir: Path, url: str) -> Core:
-    again = Core(Settings(server_url=url), data_dir, role="cli")
+    again = build_core(Settings(server_url=url), data_dir, role="cli")
     again.open(poll=False)
     again.worker.submit(lambda: None).result(30)  # the start-up job has run
     return again
@@ -103,7 +104,6 @@ def test_a_start_committed_just_before_a_crash_gets_its_effect_after_restart(
 ) -> None:
     proxy.down()
     store = core.store
-    assert store is not None
     pressed = datetime(2026, 1, 5, 8, 0, tzinfo=UTC)
     release = hold_worker(core)
     # What a facade call leaves behind when the process dies right after the click.
@@ -148,7 +148,7 @@ def test_effects_applied_before_a_crash_are_not_applied_twice(
 
 @pytest.fixture
 def shared(proxy: Proxy, tmp_path: Path) -> Iterator[Core]:
-    c = Core(Settings(server_url=proxy.url), tmp_path / "shared", role="cli")
+    c = build_core(Settings(server_url=proxy.url), tmp_path / "shared", role="cli")
     c.open(poll=False)
     yield c
     c.shutdown()

@@ -9,16 +9,19 @@ from pathlib import Path
 import pytest
 
 from app.config import Settings
-from app.core.clock import ManualClock
-from app.core.service import Core
+from app.core.service import CoreService
+from app.core.wiring import build_core
 from tests.backend import BackendHandle
+from tests.core.clocks import ManualClock
 from tests.core.conftest import EMAIL, PASSWORD
 from tests.core.proxy import Proxy
 from tests.core.test_sync import DAY, SPEC, TRAY, my_logs
 from tests.core.test_time import make_core, tick
 
 
-def test_stop_whose_answer_was_lost_logs_the_time_once(core: Core, server: BackendHandle) -> None:
+def test_stop_whose_answer_was_lost_logs_the_time_once(
+    core: CoreService, server: BackendHandle
+) -> None:
     assert core.check_in().result(30).status == "done"
     assert core.start(TRAY).result(30).status == "done"
     server.set_faults(drop_after_commit={"count": 1, "path_prefix": "/api/v1/time-logs/stop"})
@@ -33,7 +36,7 @@ def test_stop_whose_answer_was_lost_logs_the_time_once(core: Core, server: Backe
 
 
 def test_manual_entry_whose_answer_was_lost_is_checked_not_resent(
-    core: Core, server: BackendHandle
+    core: CoreService, server: BackendHandle
 ) -> None:
     server.set_faults(drop_after_commit={"count": 1, "path_prefix": "/api/v1/time-logs/manual"})
     assert core.log_manual(SPEC, DAY, DAY + timedelta(minutes=45), "once").result(30).ok
@@ -45,7 +48,7 @@ def test_manual_entry_whose_answer_was_lost_is_checked_not_resent(
 
 
 def test_start_whose_answer_was_lost_then_stop_makes_one_log(
-    core: Core, server: BackendHandle
+    core: CoreService, server: BackendHandle
 ) -> None:
     assert core.check_in().result(30).status == "done"
     server.set_faults(drop_after_commit={"count": 1, "path_prefix": "/api/v1/time-logs/start"})
@@ -103,7 +106,7 @@ def test_pause_and_stop_pressed_offline_on_a_server_timer(
 def test_auto_resume_off_leaves_our_automatic_pause_alone(
     proxy: Proxy, server: BackendHandle, tmp_path: Path
 ) -> None:
-    c = Core(Settings(server_url=proxy.url, auto_resume=False), tmp_path / "d", role="cli")
+    c = build_core(Settings(server_url=proxy.url, auto_resume=False), tmp_path / "d", role="cli")
     c.open(poll=False)
     try:
         assert c.login(proxy.url, EMAIL, PASSWORD).result(30).status == "done"
@@ -122,7 +125,7 @@ def test_auto_resume_off_leaves_our_automatic_pause_alone(
         c.shutdown()
 
 
-def _delays(core: Core) -> list[tuple[str, float]]:
+def _delays(core: CoreService) -> list[tuple[str, float]]:
     seen: list[tuple[str, float]] = []
     real = core.worker.schedule
 
@@ -137,17 +140,19 @@ def _delays(core: Core) -> list[tuple[str, float]]:
 def test_poll_interval_has_jitter_and_backs_off_while_unreachable(
     proxy: Proxy, tmp_path: Path
 ) -> None:
-    c = Core(Settings(server_url=proxy.url, poll_interval_seconds=20), tmp_path / "d", role="cli")
+    c = build_core(
+        Settings(server_url=proxy.url, poll_interval_seconds=20), tmp_path / "d", role="cli"
+    )
     c.open(poll=False)
     try:
         assert c.login(proxy.url, EMAIL, PASSWORD).result(30).status == "done"
-        c._polling = True
+        c.poller.repeat = True
         seen = _delays(c)
 
         def polls(n: int) -> list[float]:
             seen.clear()
             for _ in range(n):
-                c.worker.submit(c.jobs.poll).result(30)
+                c.worker.submit(c.poller.poll).result(30)
             return [d for name, d in seen if name == "poll"]
 
         online = polls(12)
@@ -160,12 +165,12 @@ def test_poll_interval_has_jitter_and_backs_off_while_unreachable(
         assert max(offline) <= 120.0  # capped
         proxy.up()
         seen.clear()
-        c.worker.submit(c.jobs.tick).result(30)  # the network is back: poll at once
+        c.worker.submit(c.poller.tick).result(30)  # the network is back: poll at once
         assert ("poll", 0) in seen
         back = polls(1)
         assert c.snapshot().sync.online and 16.0 <= back[0] <= 24.0
     finally:
-        c._polling = False
+        c.poller.repeat = False
         c.shutdown()
 
 

@@ -5,11 +5,11 @@ from __future__ import annotations
 from pathlib import Path
 
 from app.config import Settings
-from app.core.service import Core
+from app.core.wiring import build_core
 
 
 def test_login_over_plain_http_elsewhere_fails_with_the_reason(tmp_path: Path) -> None:
-    core = Core(Settings(), tmp_path / "data", role="cli")
+    core = build_core(Settings(), tmp_path / "data", role="cli")
     core.open(poll=False)
     try:
         result = core.login("http://hr.example.com", "emp1@example.com", "x").result(30)

@@ -11,8 +11,9 @@ import httpx
 
 from app.api import errors
 from app.config import Settings
-from app.core.service import Core
+from app.core.service import CoreService as Core
 from app.core.snapshot import Notice
+from app.core.wiring import build_core
 from tests.backend import BackendHandle
 from tests.core.conftest import EMAIL, PASSWORD
 from tests.core.proxy import Proxy
@@ -79,7 +80,7 @@ def test_offline_timer_becomes_manual_entries_without_the_pauses(
     proxy.down()
     result = core.start(TRAY).result(30)
     assert result.status == "queued"
-    core._refresh_view()
+    core.worker.submit(core.refresh_view).result(30)
     snap = core.snapshot()
     assert snap.timer is not None and snap.timer.source == "local"
     import time
@@ -150,7 +151,7 @@ def test_expired_token_mid_drain_refreshes_once(
 def test_revoked_refresh_asks_to_sign_in_and_keeps_the_queue(
     core: Core, server: BackendHandle
 ) -> None:
-    api = core.syncer.api  # type: ignore[union-attr]
+    api = core.session.api
     assert api is not None
     stolen = api.token_store.load()
     with httpx.Client(base_url=server.url + "/api/v1") as h:
@@ -171,7 +172,7 @@ def test_revoked_refresh_asks_to_sign_in_and_keeps_the_queue(
 def test_first_start_asks_to_sign_in_without_talking_of_an_ended_session(
     proxy: Proxy, tmp_path: Path
 ) -> None:
-    fresh = Core(Settings(server_url=proxy.url), tmp_path / "fresh", role="tray")
+    fresh = build_core(Settings(server_url=proxy.url), tmp_path / "fresh", role="tray")
     notices: list[Notice] = []
     fresh.subscribe(lambda s: None, notices.append)
     fresh.open(poll=True)
@@ -189,7 +190,7 @@ def test_polling_starts_again_after_signing_in(
     proxy: Proxy, server: BackendHandle, tmp_path: Path
 ) -> None:
     """A tray opened while signed out polls again once the user signs in (it used to stop)."""
-    tray = Core(Settings(server_url=proxy.url, poll_interval_seconds=1), tmp_path / "t")
+    tray = build_core(Settings(server_url=proxy.url, poll_interval_seconds=1), tmp_path / "t")
     tray.open(poll=True)
     try:
         assert tray.sync_now().result(30).status == "sign_in_needed"
@@ -273,7 +274,6 @@ def test_start_after_unknown_outcome_is_not_sent_twice(core: Core, server: Backe
 
 def _queue_manual(core: Core, minutes: int) -> str:
     store = core.store
-    assert store is not None
     start, end = DAY + timedelta(minutes=minutes), DAY + timedelta(minutes=minutes + 20)
     body = {"task_id": SPEC, "started_at": start.isoformat(), "ended_at": end.isoformat()}
     return store.enqueue("manual", dict(body, at=body["started_at"])).id
@@ -293,7 +293,7 @@ def test_a_server_outage_never_parks_work(core: Core, server: BackendHandle) -> 
     item = _queue_manual(core, 0)
     server.set_faults(fail_next={"count": 100, "status": 503})
     _attempts(core, 12)
-    stored = core.store.get(item)  # type: ignore[union-attr]
+    stored = core.store.get(item)
     assert stored is not None and stored.state == "pending" and stored.attempts >= 12
     server.clear_faults()
     _attempts(core, 1)
@@ -306,10 +306,10 @@ def test_an_item_the_healthy_server_keeps_failing_is_parked_not_blocking(
     poison, good = _queue_manual(core, 0), _queue_manual(core, 60)
     server.set_faults(fail_next={"count": 100, "status": 500, "path_prefix": "/time-logs/manual"})
     _attempts(core, 8)
-    stored = core.store.get(poison)  # type: ignore[union-attr]
+    stored = core.store.get(poison)
     assert stored is not None and stored.state == "parked"
     assert "failed on this item 8 times" in (stored.last_error or "")
     server.clear_faults()
     _attempts(core, 1)
-    done = core.store.get(good)  # type: ignore[union-attr]
+    done = core.store.get(good)
     assert done is not None and done.state == "done"

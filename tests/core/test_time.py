@@ -10,9 +10,10 @@ from pathlib import Path
 import pytest
 
 from app.config import Settings
-from app.core.clock import ManualClock
-from app.core.service import Core
+from app.core.service import CoreService
 from app.core.snapshot import Notice
+from app.core.wiring import build_core
+from tests.core.clocks import ManualClock
 from tests.core.conftest import EMAIL, PASSWORD
 from tests.core.proxy import Proxy
 from tests.core.test_sync import TRAY
@@ -23,8 +24,8 @@ def clock() -> ManualClock:
     return ManualClock(datetime.now(UTC))
 
 
-def make_core(url: str, data_dir: Path, clock: ManualClock, **settings: object) -> Core:
-    c = Core(Settings(server_url=url, **settings), data_dir, clock=clock, role="cli")  # type: ignore[arg-type]
+def make_core(url: str, data_dir: Path, clock: ManualClock, **settings: object) -> CoreService:
+    c = build_core(Settings(server_url=url, **settings), data_dir, clock=clock, role="cli")  # type: ignore[arg-type]
     c.notices = []  # type: ignore[attr-defined]
     c.subscribe(lambda s: None, c.notices.append)  # type: ignore[attr-defined]
     c.open(poll=False)
@@ -32,7 +33,7 @@ def make_core(url: str, data_dir: Path, clock: ManualClock, **settings: object) 
 
 
 @pytest.fixture
-def timed(proxy: Proxy, tmp_path: Path, clock: ManualClock) -> Iterator[Core]:
+def timed(proxy: Proxy, tmp_path: Path, clock: ManualClock) -> Iterator[CoreService]:
     c = make_core(
         proxy.url, tmp_path / "data", clock, long_timer_hours=1.0, idle_reminder_minutes=30
     )
@@ -41,22 +42,22 @@ def timed(proxy: Proxy, tmp_path: Path, clock: ManualClock) -> Iterator[Core]:
     c.shutdown()
 
 
-def tick(core: Core) -> None:
-    core.worker.submit(core.jobs.tick).result(30)
+def tick(core: CoreService) -> None:
+    core.worker.submit(core.poller.tick).result(30)
 
 
-def kinds(core: Core) -> list[str]:
+def kinds(core: CoreService) -> list[str]:
     notices: list[Notice] = core.notices  # type: ignore[attr-defined]
     return [n.kind for n in notices]
 
 
-def elapsed(core: Core) -> float:
+def elapsed(core: CoreService) -> float:
     timer = core.snapshot().timer
     assert timer is not None and timer.state == "running"
     return timer.elapsed_seconds(core.clock.now())
 
 
-def test_idle_reminder_fires_once_per_idle_stretch(timed: Core, clock: ManualClock) -> None:
+def test_idle_reminder_fires_once_per_idle_stretch(timed: CoreService, clock: ManualClock) -> None:
     assert timed.check_in().result(30).status == "done"
     tick(timed)
     clock.advance(29 * 60)
@@ -69,7 +70,7 @@ def test_idle_reminder_fires_once_per_idle_stretch(timed: Core, clock: ManualClo
     assert kinds(timed).count("idle_reminder") == 1
 
 
-def test_long_timer_notice_fires_once(timed: Core, clock: ManualClock, proxy: Proxy) -> None:
+def test_long_timer_notice_fires_once(timed: CoreService, clock: ManualClock, proxy: Proxy) -> None:
     assert timed.check_in().result(30).status == "done"
     assert timed.start(TRAY).result(30).status == "done"
     # Offline, so the measured server offset stays and the injected clock drives the timer
@@ -87,7 +88,7 @@ def test_long_timer_notice_fires_once(timed: Core, clock: ManualClock, proxy: Pr
 
 
 def test_server_timer_survives_sleep_and_a_clock_jump_without_double_counting(
-    timed: Core, clock: ManualClock
+    timed: CoreService, clock: ManualClock
 ) -> None:
     assert timed.check_in().result(30).status == "done"
     assert timed.start(TRAY).result(30).status == "done"
@@ -104,7 +105,7 @@ def test_server_timer_survives_sleep_and_a_clock_jump_without_double_counting(
 
 
 def test_local_timer_survives_sleep_and_a_clock_jump_without_double_counting(
-    timed: Core, clock: ManualClock, proxy: Proxy
+    timed: CoreService, clock: ManualClock, proxy: Proxy
 ) -> None:
     assert timed.check_in().result(30).status == "done"
     proxy.down()

@@ -3,21 +3,25 @@
 from __future__ import annotations
 
 import random
+from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 
-from app.api import models
+from app.api import errors, models
 from app.api.timeutil import to_wire
-from app.core import commands as C
+from app.core import commands
 from app.core.backoff import Backoff
-from app.core.clock import ManualClock, ShiftDetector
-from app.core.tracker import (
+from app.core.clock import ShiftDetector
+from app.core.health import SyncHealth
+from app.core.rules import (
     AutoMarker,
     PendingCommand,
-    Tracker,
     decide_auto,
     server_timer_view,
     transition_notices,
 )
+from app.core.status import AccountStatus, Connection
+from app.core.tracker import Tracker
+from tests.core.clocks import ManualClock
 
 T0 = datetime(2026, 11, 23, 9, 0, tzinfo=UTC)
 TASK = "60000000-0000-4000-8000-000000000003"
@@ -70,16 +74,19 @@ def test_our_automatic_pause_is_shown_with_its_reason() -> None:
     assert view.pause_text == "paused because you checked out"
 
 
-def tracker_with(t: models.TimerSession | None, a: models.AttendanceSession | None) -> Tracker:
-    tr = Tracker()
-    tr.set_session(signed_in=True)
+def tracker_with(
+    t: models.TimerSession | None,
+    a: models.AttendanceSession | None,
+    connection: Callable[[], Connection] = Connection,
+) -> Tracker:
+    tr = Tracker(account=lambda: AccountStatus(signed_in=True), connection=connection)
     tr.set_server_state(t, a, timedelta(0))
     return tr
 
 
 def test_offline_pause_shows_paused_at_once() -> None:
     tr = tracker_with(timer(), attendance())
-    tr.set_outbox([cmd(C.PAUSE, T0 + timedelta(minutes=20))], 0)
+    tr.set_outbox([cmd(commands.PAUSE, T0 + timedelta(minutes=20))], 0)
     _, snap = tr.publish()
     assert snap.timer is not None
     assert snap.timer.state == "paused"
@@ -90,9 +97,9 @@ def test_offline_pause_shows_paused_at_once() -> None:
 
 def test_pending_stop_removes_the_timer_and_checkout_pauses_it() -> None:
     tr = tracker_with(timer(), attendance())
-    tr.set_outbox([cmd(C.STOP, T0 + timedelta(minutes=20))], 0)
+    tr.set_outbox([cmd(commands.STOP, T0 + timedelta(minutes=20))], 0)
     assert tr.publish()[1].timer is None
-    tr.set_outbox([cmd(C.CHECK_OUT, T0 + timedelta(minutes=20))], 0)
+    tr.set_outbox([cmd(commands.CHECK_OUT, T0 + timedelta(minutes=20))], 0)
     snap = tr.publish()[1]
     assert snap.timer is not None and snap.timer.pause_reason == "attendance_checkout"
     assert not snap.attendance.checked_in
@@ -112,7 +119,7 @@ def test_on_break_while_running_means_pause_for_the_break() -> None:
 
 def test_a_queued_automatic_pause_is_not_decided_twice() -> None:
     tr = tracker_with(timer(), None)
-    tr.set_outbox([cmd(C.PAUSE, T0, auto_reason="attendance_checkout")], 0)
+    tr.set_outbox([cmd(commands.PAUSE, T0, auto_reason="attendance_checkout")], 0)
     assert tr.decide() is None
 
 
@@ -157,13 +164,14 @@ def test_one_notice_per_automatic_pause_and_resume() -> None:
 
 
 def test_going_offline_and_back_is_told_once_each() -> None:
-    tr = tracker_with(timer(), attendance())
-    tr.set_sync(online=True, last_success_at=T0)
+    health = SyncHealth(poll_interval=15)
+    tr = tracker_with(timer(), attendance(), health.status)
+    health.poll_answered(T0)
     tr.publish()
-    tr.set_sync(online=False)
+    health.poll_failed(errors.Unreachable(may_have_reached=False))
     prev, new = tr.publish()
     assert [n.kind for n in transition_notices(prev, new)] == ["offline"]
-    tr.set_sync(online=True)
+    health.poll_answered(T0 + timedelta(minutes=1))
     prev, new = tr.publish()
     assert [n.kind for n in transition_notices(prev, new)] == ["online"]
 
@@ -191,13 +199,19 @@ def test_backoff_grows_is_capped_and_honours_retry_after() -> None:
 
 
 def test_refusals_that_mean_already_done() -> None:
-    assert C.already_done(C.CHECK_IN, 409, "You already have an active attendance session.")
-    assert C.already_done(C.STOP, 404, "Active task timer not found.")
-    assert not C.already_done(C.MANUAL, 409, "Manual log overlaps an existing time log.")
-    assert not C.already_done(C.START, 409, "You already have an active or paused task timer.")
+    assert commands.already_done(
+        commands.CHECK_IN, 409, "You already have an active attendance session."
+    )
+    assert commands.already_done(commands.STOP, 404, "Active task timer not found.")
+    assert not commands.already_done(
+        commands.MANUAL, 409, "Manual log overlaps an existing time log."
+    )
+    assert not commands.already_done(
+        commands.START, 409, "You already have an active or paused task timer."
+    )
 
 
 def test_late_stop_notes_record_the_local_stop_time() -> None:
-    assert C.late_stop_notes("done", T0, T0 + timedelta(seconds=5)) == "done"
-    late = C.late_stop_notes("done", T0, T0 + timedelta(hours=1))
+    assert commands.late_stop_notes("done", T0, T0 + timedelta(seconds=5)) == "done"
+    late = commands.late_stop_notes("done", T0, T0 + timedelta(hours=1))
     assert late is not None and late.startswith("done\n") and "stopped at" in late

@@ -1,4 +1,4 @@
-"""The tray on the real Core against the contract test server: menu actions end to end, and
+"""The tray on the real core against the contract test server: menu actions end to end, and
 the GUI staying responsive while the server hangs."""
 
 from __future__ import annotations
@@ -19,7 +19,7 @@ from app.ui.settings_port import SettingsPort, in_memory
 from tests.ui.fake_core import task_id
 from tests.ui.helpers import action, trigger
 
-service = pytest.importorskip("app.core.service")
+wiring = pytest.importorskip("app.core.wiring")
 config = pytest.importorskip("app.config")
 
 T3 = task_id("03")
@@ -29,7 +29,7 @@ WAIT = 15_000
 @pytest.fixture
 def real(qtbot: QtBot, server: Any, tmp_path: Path) -> Iterator[tuple[TrayController, Any]]:
     values = config.Settings(server_url=server.url, poll_interval_seconds=5, autostart=False)
-    core = service.Core(values, tmp_path / "data")
+    core = wiring.build_core(values, tmp_path / "data")
     core.open()
     quits: list[bool] = []
     ctl = TrayController(

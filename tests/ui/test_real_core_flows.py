@@ -1,4 +1,4 @@
-"""Dialog flows on the real Core against the contract test server: what the user sees when the
+"""Dialog flows on the real core against the contract test server: what the user sees when the
 server refuses (wrong password, 429, shift rules), what the dialogs refuse before sending, and
 the parked / pending entries as the Sync and Today windows and the Quit warning show them."""
 
@@ -24,7 +24,7 @@ from app.ui.settings_port import SettingsPort, in_memory
 from tests.ui.fake_core import task_id
 from tests.ui.helpers import trigger
 
-service = pytest.importorskip("app.core.service")
+wiring = pytest.importorskip("app.core.wiring")
 config = pytest.importorskip("app.config")
 
 WAIT = 15_000
@@ -34,7 +34,7 @@ MANUAL = "/api/v1/time-logs/manual"
 @pytest.fixture
 def ctl(qtbot: QtBot, server: Any, tmp_path: Path) -> Iterator[TrayController]:
     values = config.Settings(server_url=server.url, poll_interval_seconds=60, autostart=False)
-    core = service.Core(values, tmp_path / "data")
+    core = wiring.build_core(values, tmp_path / "data")
     core.open()
     quits: list[bool] = []
     controller = TrayController(

@@ -1,0 +1,212 @@
+"""The poll loop, the task refresh, the tick, and the facade calls that need the network
+(sign in, sync now, task refresh).
+
+Everything here runs on the one worker thread. The poll loop runs while the core was opened to
+poll (a tray), at a jittered interval that backs off while the server cannot be reached; the
+tick notices sleep and clock jumps, keeps the local timer's heartbeat, and gives reminders.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+import socket
+from collections.abc import Callable
+from datetime import timedelta
+from urllib.parse import urlsplit
+
+from app.api import errors
+from app.core import local_timer
+from app.core.auto import AutoPauser
+from app.core.backoff import jittered
+from app.core.clock import ShiftDetector
+from app.core.context import CoreContext
+from app.core.drain import Drainer
+from app.core.facade import CommandResult
+from app.core.health import SyncHealth
+from app.core.logbook import Logbook
+from app.core.reminders import Reminders
+from app.core.session import Session
+from app.core.snapshot import Snapshot
+from app.core.syncer import Syncer
+
+logger = logging.getLogger(__name__)
+
+ENDED = "Your session has ended; please sign in again."
+
+
+class Poller:
+    def __init__(
+        self,
+        ctx: CoreContext,
+        syncer: Syncer,
+        session: Session,
+        health: SyncHealth,
+        drainer: Drainer,
+        auto: AutoPauser,
+        logbook: Logbook,
+        reminders: Reminders,
+        detector: ShiftDetector,
+        snapshot: Callable[[], Snapshot],
+        *,
+        poll_interval: float,
+        tasks_interval: float,
+    ) -> None:
+        self._ctx = ctx
+        self._syncer = syncer
+        self._session = session
+        self._health = health
+        self._drainer = drainer
+        self._auto = auto
+        self._logbook = logbook
+        self._reminders = reminders
+        self._detector = detector
+        self._snapshot = snapshot
+        self._poll_interval = poll_interval
+        self._tasks_interval = tasks_interval
+        # Whether the poll and task jobs schedule their next run (a tray: yes; a CLI: no).
+        self.repeat = False
+
+    # ---- scheduling ------------------------------------------------------------------------
+    def schedule_poll(self, delay: float) -> None:
+        self._ctx.worker.schedule("poll", self.poll, delay)
+
+    def schedule_tasks(self, delay: float) -> None:
+        self._ctx.worker.schedule("tasks", self.tasks, delay)
+
+    # ---- poll ------------------------------------------------------------------------------
+    def poll(self) -> None:
+        delay = jittered(self._poll_interval)
+        try:
+            self._syncer.poll()
+        except errors.SignInNeeded:
+            self._session.lost()
+            self._ctx.publish()
+            return
+        except errors.ApiError as exc:
+            delay = self._health.poll_failed(exc)
+        else:
+            self._health.poll_answered(self._ctx.clock.now())
+            self._auto.apply()
+            if self._ctx.store.counts().unsent:
+                self._drainer.run(poll_after=False)
+        self._ctx.publish()
+        if self.repeat:
+            self.schedule_poll(delay)
+
+    # ---- tasks -----------------------------------------------------------------------------
+    def tasks(self) -> None:
+        try:
+            self._syncer.refresh_tasks()
+            self._logbook.update_today()
+        except errors.SignInNeeded:
+            self._session.lost()
+        except errors.ApiError as exc:
+            logger.info("task refresh failed: %s", exc.user_message)
+        self._ctx.publish()
+        if self.repeat:
+            self.schedule_tasks(jittered(self._tasks_interval, 0.1))
+
+    # ---- tick ------------------------------------------------------------------------------
+    def tick(self) -> None:
+        """Every few seconds: heartbeat the local timer, notice sleep and clock jumps, remind."""
+        store = self._ctx.store
+        previous_wall = self._detector.last_wall
+        shift = self._detector.check()
+        now = self._ctx.clock.now()
+        meta, local = local_timer.load(store)
+        if meta is not None and local is not None and local.running_since is not None:
+            if shift.wall_jump:
+                true_end = previous_wall + timedelta(seconds=shift.real_seconds)
+                logger.warning(
+                    "wall clock jumped by %.0f s; re-basing the local timer", shift.wall_jump
+                )
+                local_timer.rebase(store, meta, true_end, now)
+            store.heartbeat(now)
+        if shift.slept or shift.wall_jump:
+            logger.info("woke up or clock changed (%.0f s real); polling now", shift.real_seconds)
+            self.schedule_poll(0)
+        if not self._health.online and self._session.status().signed_in and self._probe():
+            self.schedule_poll(0)
+        self._ctx.publish()
+        for notice in self._reminders.check(self._snapshot(), now):
+            self._ctx.notify(notice)
+
+    def _probe(self) -> bool:
+        """A cheap TCP connect to the server: has the network come back?"""
+        url = self._session.server_url()
+        if not url:
+            return False
+        parts = urlsplit(url)
+        port = parts.port or (443 if parts.scheme == "https" else 80)
+        try:
+            with socket.create_connection((parts.hostname or "", port), timeout=1.0):
+                return True
+        except OSError:
+            return False
+
+    # ---- bodies of facade calls ------------------------------------------------------------
+    def sign_in(self, server_url: str, email: str, password: str) -> CommandResult:
+        """Sign in, then poll, refresh tasks and send this account's queue."""
+        result = self._session.sign_in(server_url, email, password)
+        if result.status != "done":
+            return result
+        self._health.signed_in(self._ctx.clock.now())
+        with contextlib.suppress(errors.ApiError):
+            self._syncer.poll()
+            self._syncer.refresh_tasks()
+        self._drainer.run(poll_after=False)
+        if self.repeat:  # the poll loop stops while signed out: start it again
+            self.schedule_poll(self._poll_interval)
+        self._ctx.publish()
+        return result
+
+    def sign_out(self) -> CommandResult:
+        result = self._session.sign_out()
+        self._ctx.publish()
+        return result
+
+    def sync_now(self) -> CommandResult:
+        if self._session.api is None or not self._session.status().signed_in:
+            self._drainer.apply_local()
+            return CommandResult("sign_in_needed", "Please sign in first.")
+        self._health.retry_drain_now()
+        report = self._drainer.run(poll_after=False)
+        if report.sign_in_needed:
+            self._ctx.publish()
+            return CommandResult("sign_in_needed", ENDED)
+        try:
+            self._syncer.poll()
+            self._health.reached(self._ctx.clock.now())
+            self._auto.apply()
+            if self._ctx.store.counts().get("pending", 0) and report.transient is None:
+                report = self._drainer.run(poll_after=False)
+        except errors.SignInNeeded:
+            self._session.lost()
+            self._ctx.publish()
+            return CommandResult("sign_in_needed", ENDED)
+        except errors.ApiError as exc:
+            self._health.error_seen(exc)
+        self._ctx.publish()
+        counts = self._ctx.store.counts()
+        data = {
+            "pending": counts.unsent,
+            "parked": counts.get("parked", 0),
+            "sent": len(report.results),
+        }
+        if report.transient is not None or not self._health.online:
+            why = report.transient.user_message if report.transient else "server unreachable"
+            return CommandResult("queued", f"Not everything could be sent: {why}", data=data)
+        return CommandResult("done", f"Synced {len(report.results)} item(s).", data=data)
+
+    def refresh_tasks(self) -> CommandResult:
+        try:
+            tasks = self._syncer.refresh_tasks()
+        except errors.SignInNeeded:
+            self._session.lost()
+            return CommandResult("sign_in_needed", "Please sign in again.")
+        except errors.ApiError as exc:
+            return CommandResult("failed", exc.user_message)
+        finally:
+            self._ctx.publish()
+        return CommandResult("done", f"{len(tasks)} task(s)")

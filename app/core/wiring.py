@@ -1,0 +1,132 @@
+"""``build_core``: the one place that makes the core's parts and tells each what it may use.
+
+Ownership (see docs/architecture.md): the Store holds what must survive; the Tracker what the
+server said and what waits to reach it; the Session the sign-in; SyncHealth reachability and
+backoff; the Listeners the subscribed callbacks. Each part gets a small :class:`CoreContext`
+(store, clock, worker, publish, notify, enqueue) plus the few owners it reads, never the core.
+"""
+
+from __future__ import annotations
+
+import socket
+from collections.abc import Callable
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+from app.config import Settings
+from app.core import account
+from app.core.auto import AutoPauser
+from app.core.clock import Clock, ShiftDetector, as_clock
+from app.core.context import CoreContext
+from app.core.drain import Drainer
+from app.core.effects import LocalEffects
+from app.core.health import SyncHealth
+from app.core.logbook import Logbook
+from app.core.polling import Poller
+from app.core.publisher import Listeners, Publisher
+from app.core.reminders import Reminders
+from app.core.service import TICK_SECONDS, CoreParts, CoreService
+from app.core.session import Session
+from app.core.syncer import Syncer
+from app.core.tracker import Tracker
+from app.core.waiters import Waiters
+from app.core.worker import Worker
+from offline_queue import OutboxItem, Store
+
+
+def build_core(
+    settings: Settings,
+    data_dir: Path,
+    *,
+    clock: Clock | Callable[[], datetime] | None = None,
+    role: str = "tray",
+) -> CoreService:
+    """Open the store in ``data_dir`` and wire a core around it; :meth:`CoreService.open`
+    starts it. ``role`` is "tray" or "cli" (a CLI command waits for a tray's drain)."""
+    data_dir = Path(data_dir)
+    data_dir.mkdir(parents=True, exist_ok=True)
+    the_clock = as_clock(clock)
+    store = Store.open(data_dir, clock=the_clock.now, retention_days=settings.retention_days)
+    worker = Worker()
+    listeners = Listeners()
+    health = SyncHealth(settings.poll_interval_seconds)
+    session = Session(
+        store,
+        the_clock,
+        listeners.notify,
+        configured_server=settings.server_url,
+        ca_bundle=settings.ca_bundle,
+        data_dir=data_dir,
+        allow_insecure_http=settings.allow_insecure_http,
+    )
+    tracker = Tracker(
+        auto_resume=settings.auto_resume, account=session.status, connection=health.status
+    )
+    publisher = Publisher(store, tracker, listeners, session.accepts)
+
+    def enqueue(kind: str, payload: dict[str, Any]) -> OutboxItem:
+        server, email = session.account()
+        return store.enqueue(kind, account.stamp(payload, server, email))
+
+    ctx = CoreContext(
+        store=store,
+        clock=the_clock,
+        worker=worker,
+        publish=publisher.publish,
+        notify=listeners.notify,
+        enqueue=enqueue,
+    )
+    syncer = Syncer(
+        store,
+        the_clock,
+        tracker,
+        health,
+        api=lambda: session.api,
+        accepts=session.accepts,
+        owner=f"timetray@{socket.gethostname()}",
+    )
+    effects = LocalEffects(store, tracker, the_clock.now, auto_resume=settings.auto_resume)
+    auto = AutoPauser(ctx, tracker, publisher.reload)
+    waiters = Waiters()
+    drainer = Drainer(
+        ctx,
+        syncer,
+        effects,
+        waiters,
+        session,
+        health,
+        auto,
+        data_dir=data_dir,
+        patient=role == "cli",
+    )
+    logbook = Logbook(store, the_clock, tracker, lambda: session.api)
+    poller = Poller(
+        ctx,
+        syncer,
+        session,
+        health,
+        drainer,
+        auto,
+        logbook,
+        Reminders(settings.long_timer_hours, settings.idle_reminder_minutes),
+        ShiftDetector(the_clock, tick_seconds=TICK_SECONDS),
+        tracker.snapshot,
+        poll_interval=float(settings.poll_interval_seconds),
+        tasks_interval=float(settings.tasks_refresh_seconds),
+    )
+    return CoreService(
+        CoreParts(
+            ctx=ctx,
+            tracker=tracker,
+            session=session,
+            syncer=syncer,
+            drainer=drainer,
+            poller=poller,
+            logbook=logbook,
+            waiters=waiters,
+            listeners=listeners,
+            publisher=publisher,
+            notes_limit=settings.notes_max_length,
+        )
+    )
