@@ -220,10 +220,10 @@ def test_login_launch_exits_quietly_when_policy_turns_autostart_off(tmp_path: Pa
         "PATH": "/usr/bin:/bin",
         "HOME": str(tmp_path),
         "TIMETRAY_DATA_DIR": str(tmp_path / "data"),
-        "TIMETRAY_POLICY_FILE": str(policy),
+        "TIMETRAY_TEST_POLICY_FILE": str(policy),  # read by tests.app_launcher only
     }
     done = subprocess.run(
-        [sys.executable, "-m", "app", "--autostart"],
+        [sys.executable, "-m", "tests.app_launcher", "--autostart"],
         capture_output=True,
         text=True,
         env=env,

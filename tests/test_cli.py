@@ -40,7 +40,7 @@ def cli(
     env: dict[str, str], *args: str, stdin: str | None = None
 ) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
-        [sys.executable, "-m", "app", *args],
+        [sys.executable, "-m", "tests.app_launcher", *args],
         capture_output=True,
         text=True,
         env=env,
@@ -163,7 +163,7 @@ def test_sigkill_during_a_200_item_drain_loses_and_doubles_nothing(
         batch += 1
         while store.counts().get("pending", 0) + store.counts().get("in_flight", 0):
             proc = subprocess.Popen(
-                [sys.executable, "-m", "app", "sync"],
+                [sys.executable, "-m", "tests.app_launcher", "sync"],
                 env=env,
                 stdout=subprocess.DEVNULL,
                 stderr=subprocess.DEVNULL,

@@ -21,6 +21,8 @@ import pytest
 
 from app import __version__
 from app.policy import TomlPolicyReader
+from app.policy.linux import DEFAULT_PATH as MACHINE_POLICY
+from tests.machine_policy import with_machine_policy
 
 ROOT = Path(__file__).resolve().parent.parent
 PACKAGING = ROOT / "packaging"
@@ -240,41 +242,41 @@ class TestDeb:
         self, unpacked: Path, tmp_path: Path
     ) -> None:
         # An admin's typo: the installed app names the file and the key, and still starts.
-        policy = tmp_path / "policy.toml"
-        policy.write_text(
+        policy = (
             'server_url = "http://127.0.0.1:9"\npoll_interval_seconds = "often"\n'
             'locked_keys = ["server_url"]\n'
         )
         done = self._smoke(unpacked, tmp_path, policy)
         assert done.returncode == 0, done.stdout[-2000:] + done.stderr[-2000:]
         assert "smoke test ok" in done.stdout
-        assert f"{policy}: poll_interval_seconds: expected an integer" in done.stderr
+        assert f"{MACHINE_POLICY}: poll_interval_seconds: expected an integer" in done.stderr
         log = (tmp_path / "data/logs/timetray.log").read_text()
-        assert f"{policy}: poll_interval_seconds: expected an integer" in log
+        assert f"{MACHINE_POLICY}: poll_interval_seconds: expected an integer" in log
 
     def test_unpacked_bundle_starts_offscreen_with_a_policy_that_is_not_toml(
         self, unpacked: Path, tmp_path: Path
     ) -> None:
-        policy = tmp_path / "policy.toml"
-        policy.write_text('server_url = "http://127.0.0.1:9\nautostart = false\n')
+        policy = 'server_url = "http://127.0.0.1:9\nautostart = false\n'
         done = self._smoke(unpacked, tmp_path, policy)
         assert done.returncode == 0, done.stdout[-2000:] + done.stderr[-2000:]
         assert "smoke test ok" in done.stdout
-        assert f"{policy}: server_url: not valid TOML" in done.stderr
+        assert f"{MACHINE_POLICY}: server_url: not valid TOML" in done.stderr
 
     @staticmethod
-    def _smoke(unpacked: Path, tmp_path: Path, policy: Path) -> subprocess.CompletedProcess[str]:
+    def _smoke(unpacked: Path, tmp_path: Path, policy: str) -> subprocess.CompletedProcess[str]:
+        """The installed bundle's smoke test, seeing ``policy`` where IT would write it."""
         env = {
             "PATH": "/usr/bin:/bin",
             "HOME": str(tmp_path / "home"),
             "LANG": "C.UTF-8",
             "QT_QPA_PLATFORM": "offscreen",
             "TIMETRAY_DATA_DIR": str(tmp_path / "data"),
-            "TIMETRAY_POLICY_FILE": str(policy),
             "PYTHON_KEYRING_BACKEND": "keyring.backends.null.Keyring",
         }
         return subprocess.run(
-            [str(unpacked / "usr/bin/timetray"), "--smoke-test"],
+            with_machine_policy(
+                tmp_path, policy, [str(unpacked / "usr/bin/timetray"), "--smoke-test"]
+            ),
             capture_output=True,
             text=True,
             env=env,
