@@ -21,6 +21,7 @@ ISOLATION = isolation.start()
 import pytest  # noqa: E402
 
 from tests.backend_fixtures import *  # noqa: F403, E402
+from tests.logfail import *  # noqa: F403, E402
 
 
 @pytest.hookimpl(tryfirst=True)  # before pytest's tmp_path factory reads the option
