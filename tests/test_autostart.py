@@ -213,6 +213,7 @@ MAIN = Path(__file__).resolve().parent.parent / "app" / "main.py"
     "autostart_allowed" not in MAIN.read_text(),
     reason="app/main.py does not handle --autostart yet",
 )
+@pytest.mark.needs_linux("relies on there being no display (X11/Wayland)")
 def test_login_launch_exits_quietly_when_policy_turns_autostart_off(tmp_path: Path) -> None:
     policy = tmp_path / "policy.toml"
     policy.write_text("autostart = false\n")

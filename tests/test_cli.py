@@ -148,6 +148,7 @@ def _fill(store: Store, start: datetime, n: int) -> list[str]:
     return stamps
 
 
+@pytest.mark.needs_posix("kills the CLI with SIGKILL")
 def test_sigkill_during_a_200_item_drain_loses_and_doubles_nothing(
     env: dict[str, str], tmp_path: Path, server: BackendHandle
 ) -> None:

@@ -6,6 +6,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 from app import __version__
 from app.display import has_display
 
@@ -43,6 +45,7 @@ def test_unknown_subcommand_is_a_usage_error() -> None:
     assert "frobnicate" in done.stderr
 
 
+@pytest.mark.needs_linux("only X11/Wayland sessions can lack a display")
 def test_no_display_gives_one_clear_line(tmp_path: object) -> None:
     env = {"PATH": "/usr/bin:/bin", "TIMETRAY_DATA_DIR": str(tmp_path), "HOME": str(tmp_path)}
     done = _run(env=env)

@@ -313,6 +313,7 @@ def test_policy_example_uncommented_is_a_valid_policy(tmp_path: Path) -> None:
     assert locked == {"server_url", "ca_bundle"}
 
 
+@pytest.mark.needs_posix("the maintainer scripts are sh and bash scripts")
 def test_maintainer_scripts_and_build_script_parse() -> None:
     for script in ("linux/postinst", "linux/postrm", "linux/timetray.sh"):
         subprocess.run(["sh", "-n", str(PACKAGING / script)], check=True)
@@ -385,6 +386,7 @@ def test_deployment_guide_covers_every_os_and_topic() -> None:
             assert f"### {topic}" in section, f"{os_name}: {topic}"
 
 
+@pytest.mark.needs_posix("runs the dpkg maintainer scripts with sh")
 def test_maintainer_scripts_are_idempotent_and_purge_only_the_policy(tmp_path: Path) -> None:
     root = tmp_path / "root"  # $DPKG_ROOT, as `dpkg --root` sets it
     etc = root / "etc/timetray"
