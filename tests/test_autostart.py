@@ -220,6 +220,7 @@ def test_login_launch_exits_quietly_when_policy_turns_autostart_off(tmp_path: Pa
     env = {
         "PATH": "/usr/bin:/bin",
         "HOME": str(tmp_path),
+        "TMPDIR": str(tmp_path),
         "TIMETRAY_DATA_DIR": str(tmp_path / "data"),
         "TIMETRAY_TEST_POLICY_FILE": str(policy),  # read by tests.app_launcher only
     }

@@ -47,7 +47,12 @@ def test_unknown_subcommand_is_a_usage_error() -> None:
 
 @pytest.mark.needs_linux("only X11/Wayland sessions can lack a display")
 def test_no_display_gives_one_clear_line(tmp_path: object) -> None:
-    env = {"PATH": "/usr/bin:/bin", "TIMETRAY_DATA_DIR": str(tmp_path), "HOME": str(tmp_path)}
+    env = {
+        "PATH": "/usr/bin:/bin",
+        "TIMETRAY_DATA_DIR": str(tmp_path),
+        "HOME": str(tmp_path),
+        "TMPDIR": str(tmp_path),
+    }
     done = _run(env=env)
     assert done.returncode == 1
     lines = done.stderr.strip().splitlines()

@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import logging
 import os
+import re
+import sys
 import tempfile
 import threading
 from pathlib import Path
@@ -56,15 +58,12 @@ def test_an_expected_error_that_never_came_is_reported() -> None:
 
 def test_the_run_lives_in_private_folders() -> None:
     root = Path(os.environ[ROOT_ENV])
-    for place in (
-        tempfile.gettempdir(),
-        Path.home(),
-        platformdirs.user_config_dir("timetray"),
-        platformdirs.user_data_dir("timetray"),
-        paths.data_dir(),
-        paths.config_dir(),
-        paths.log_dir(),
-    ):
+    places = [tempfile.gettempdir(), Path.home(), paths.data_dir(), paths.config_dir()]
+    places.append(paths.log_dir())
+    if not sys.platform.startswith("win"):  # Windows asks the shell, not the environment,
+        # for these; TIMETRAY_DATA_DIR (above) is what keeps the product off them there.
+        places += [platformdirs.user_config_dir("timetray"), platformdirs.user_data_dir("timetray")]
+    for place in places:
         assert Path(place).resolve().is_relative_to(root.resolve()), place
     assert type(keyring.get_keyring()).__module__ == "keyring.backends.null"
     assert "TIMETRAY_SERVER" not in os.environ
@@ -80,3 +79,15 @@ def test_leftovers_are_found_in_the_temp_folder_and_home_but_not_caches(tmp_path
     (isolation.home / ".config" / "autostart" / "timetray.desktop").write_text("")
     assert isolation.leftovers() == ["timetray-demo-x"]
     assert isolation.home_leftovers() == [str(Path(".config", "autostart", "timetray.desktop"))]
+
+
+def test_the_tests_workflow_covers_three_oses_with_actions_pinned_by_commit() -> None:
+    workflow = Path(__file__).resolve().parent.parent / ".github/workflows/tests.yml"
+    text = workflow.read_text(encoding="utf-8")
+    assert "runs-on: ubuntu-24.04" in text and "bash .ci/run" in text
+    assert "os: [windows-latest, macos-latest]" in text and "python -m pytest" in text
+    uses = re.findall(r"uses: (\S+)@(\S+)(.*)", text)
+    assert uses, "no actions?"
+    for action, ref, comment in uses:
+        assert re.fullmatch(r"[0-9a-f]{40}", ref), f"{action} is not pinned by commit: {ref}"
+        assert re.fullmatch(r"\s+# v\d+\.\d+\.\d+", comment), f"{action}: say the tag"

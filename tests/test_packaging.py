@@ -163,7 +163,7 @@ class TestDeb:
         for path in (user_config, user_data):
             path.parent.mkdir(parents=True)
             path.write_text("the user's\n")
-        env = {"PATH": "/usr/sbin:/usr/bin:/sbin:/bin", "LANG": "C.UTF-8"}
+        env = {"PATH": "/usr/sbin:/usr/bin:/sbin:/bin", "LANG": "C.UTF-8", "TMPDIR": str(tmp_path)}
 
         def dpkg(*args: str) -> None:
             done = subprocess.run(
@@ -222,7 +222,12 @@ class TestDeb:
         assert result == ({}, set(), [])
 
     def test_unpacked_timetray_version_and_help(self, unpacked: Path, tmp_path: Path) -> None:
-        env = {"PATH": "/usr/bin:/bin", "HOME": str(tmp_path), "TIMETRAY_DATA_DIR": str(tmp_path)}
+        env = {
+            "PATH": "/usr/bin:/bin",
+            "HOME": str(tmp_path),
+            "TIMETRAY_DATA_DIR": str(tmp_path),
+            "TMPDIR": str(tmp_path),
+        }
         exe = str(unpacked / "usr/bin/timetray")  # the wrapper finds ../../opt/timetray
         version = subprocess.run(
             [exe, "--version"], capture_output=True, text=True, env=env, timeout=60
@@ -268,6 +273,7 @@ class TestDeb:
         env = {
             "PATH": "/usr/bin:/bin",
             "HOME": str(tmp_path / "home"),
+            "TMPDIR": str(tmp_path),
             "LANG": "C.UTF-8",
             "QT_QPA_PLATFORM": "offscreen",
             "TIMETRAY_DATA_DIR": str(tmp_path / "data"),
