@@ -58,13 +58,14 @@ def test_an_expected_error_that_never_came_is_reported() -> None:
 
 def test_the_run_lives_in_private_folders() -> None:
     root = Path(os.environ[ROOT_ENV])
-    places = [tempfile.gettempdir(), Path.home(), paths.data_dir(), paths.config_dir()]
+    places = [Path(tempfile.gettempdir()), Path.home(), paths.data_dir(), paths.config_dir()]
     places.append(paths.log_dir())
     if not sys.platform.startswith("win"):  # Windows asks the shell, not the environment,
         # for these; TIMETRAY_DATA_DIR (above) is what keeps the product off them there.
-        places += [platformdirs.user_config_dir("timetray"), platformdirs.user_data_dir("timetray")]
+        places += [Path(platformdirs.user_config_dir("timetray"))]
+        places += [Path(platformdirs.user_data_dir("timetray"))]
     for place in places:
-        assert Path(place).resolve().is_relative_to(root.resolve()), place
+        assert place.resolve().is_relative_to(root.resolve()), place
     assert type(keyring.get_keyring()).__module__ == "keyring.backends.null"
     assert "TIMETRAY_SERVER" not in os.environ
 
