@@ -317,17 +317,19 @@ MAIN = Path(__file__).resolve().parent.parent / "app" / "main.py"
     "autostart_allowed" not in MAIN.read_text(),
     reason="app/main.py does not handle --autostart yet",
 )
+@pytest.mark.needs_linux("relies on there being no display (X11/Wayland)")
 def test_login_launch_exits_quietly_when_policy_turns_autostart_off(tmp_path: Path) -> None:
     policy = tmp_path / "policy.toml"
     policy.write_text("autostart = false\n")
     env = {
         "PATH": "/usr/bin:/bin",
         "HOME": str(tmp_path),
+        "TMPDIR": str(tmp_path),
         "TIMETRAY_DATA_DIR": str(tmp_path / "data"),
-        "TIMETRAY_POLICY_FILE": str(policy),
+        "TIMETRAY_TEST_POLICY_FILE": str(policy),  # read by tests.app_launcher only
     }
     done = subprocess.run(
-        [sys.executable, "-m", "app", "--autostart"],
+        [sys.executable, "-m", "tests.app_launcher", "--autostart"],
         capture_output=True,
         text=True,
         env=env,

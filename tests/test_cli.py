@@ -40,7 +40,7 @@ def cli(
     env: dict[str, str], *args: str, stdin: str | None = None
 ) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
-        [sys.executable, "-m", "app", *args],
+        [sys.executable, "-m", "tests.app_launcher", *args],
         capture_output=True,
         text=True,
         env=env,
@@ -145,6 +145,7 @@ def _fill(store: Store, start: datetime, n: int) -> list[str]:
     return stamps
 
 
+@pytest.mark.needs_posix("kills the CLI with SIGKILL")
 def test_sigkill_during_a_200_item_drain_loses_and_doubles_nothing(
     env: dict[str, str], tmp_path: Path, server: BackendHandle
 ) -> None:
@@ -160,7 +161,7 @@ def test_sigkill_during_a_200_item_drain_loses_and_doubles_nothing(
         batch += 1
         while store.counts().unsent:
             proc = subprocess.Popen(
-                [sys.executable, "-m", "app", "sync"],
+                [sys.executable, "-m", "tests.app_launcher", "sync"],
                 env=env,
                 stdout=subprocess.DEVNULL,
                 stderr=subprocess.DEVNULL,

@@ -278,7 +278,6 @@ def test_default_config_dir_follows_the_data_dir_override(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.setenv("TIMETRAY_DATA_DIR", str(tmp_path))
-    monkeypatch.setenv("TIMETRAY_POLICY_FILE", str(tmp_path / "no-policy.toml"))
     save_user_settings({"idle_reminder_minutes": 20})
     loaded = load_settings(env={})
     assert loaded.user_file == tmp_path / "settings.toml"

@@ -21,6 +21,8 @@ import pytest
 
 from app import __version__
 from app.policy import TomlPolicyReader
+from app.policy.linux import DEFAULT_PATH as MACHINE_POLICY
+from tests.machine_policy import with_machine_policy
 
 ROOT = Path(__file__).resolve().parent.parent
 PACKAGING = ROOT / "packaging"
@@ -161,7 +163,7 @@ class TestDeb:
         for path in (user_config, user_data):
             path.parent.mkdir(parents=True)
             path.write_text("the user's\n")
-        env = {"PATH": "/usr/sbin:/usr/bin:/sbin:/bin", "LANG": "C.UTF-8"}
+        env = {"PATH": "/usr/sbin:/usr/bin:/sbin:/bin", "LANG": "C.UTF-8", "TMPDIR": str(tmp_path)}
 
         def dpkg(*args: str) -> None:
             done = subprocess.run(
@@ -220,7 +222,12 @@ class TestDeb:
         assert result == ({}, set(), [])
 
     def test_unpacked_timetray_version_and_help(self, unpacked: Path, tmp_path: Path) -> None:
-        env = {"PATH": "/usr/bin:/bin", "HOME": str(tmp_path), "TIMETRAY_DATA_DIR": str(tmp_path)}
+        env = {
+            "PATH": "/usr/bin:/bin",
+            "HOME": str(tmp_path),
+            "TIMETRAY_DATA_DIR": str(tmp_path),
+            "TMPDIR": str(tmp_path),
+        }
         exe = str(unpacked / "usr/bin/timetray")  # the wrapper finds ../../opt/timetray
         version = subprocess.run(
             [exe, "--version"], capture_output=True, text=True, env=env, timeout=60
@@ -240,41 +247,42 @@ class TestDeb:
         self, unpacked: Path, tmp_path: Path
     ) -> None:
         # An admin's typo: the installed app names the file and the key, and still starts.
-        policy = tmp_path / "policy.toml"
-        policy.write_text(
+        policy = (
             'server_url = "http://127.0.0.1:9"\npoll_interval_seconds = "often"\n'
             'locked_keys = ["server_url"]\n'
         )
         done = self._smoke(unpacked, tmp_path, policy)
         assert done.returncode == 0, done.stdout[-2000:] + done.stderr[-2000:]
         assert "smoke test ok" in done.stdout
-        assert f"{policy}: poll_interval_seconds: expected an integer" in done.stderr
+        assert f"{MACHINE_POLICY}: poll_interval_seconds: expected an integer" in done.stderr
         log = (tmp_path / "data/logs/timetray.log").read_text()
-        assert f"{policy}: poll_interval_seconds: expected an integer" in log
+        assert f"{MACHINE_POLICY}: poll_interval_seconds: expected an integer" in log
 
     def test_unpacked_bundle_starts_offscreen_with_a_policy_that_is_not_toml(
         self, unpacked: Path, tmp_path: Path
     ) -> None:
-        policy = tmp_path / "policy.toml"
-        policy.write_text('server_url = "http://127.0.0.1:9\nautostart = false\n')
+        policy = 'server_url = "http://127.0.0.1:9\nautostart = false\n'
         done = self._smoke(unpacked, tmp_path, policy)
         assert done.returncode == 0, done.stdout[-2000:] + done.stderr[-2000:]
         assert "smoke test ok" in done.stdout
-        assert f"{policy}: server_url: not valid TOML" in done.stderr
+        assert f"{MACHINE_POLICY}: server_url: not valid TOML" in done.stderr
 
     @staticmethod
-    def _smoke(unpacked: Path, tmp_path: Path, policy: Path) -> subprocess.CompletedProcess[str]:
+    def _smoke(unpacked: Path, tmp_path: Path, policy: str) -> subprocess.CompletedProcess[str]:
+        """The installed bundle's smoke test, seeing ``policy`` where IT would write it."""
         env = {
             "PATH": "/usr/bin:/bin",
             "HOME": str(tmp_path / "home"),
+            "TMPDIR": str(tmp_path),
             "LANG": "C.UTF-8",
             "QT_QPA_PLATFORM": "offscreen",
             "TIMETRAY_DATA_DIR": str(tmp_path / "data"),
-            "TIMETRAY_POLICY_FILE": str(policy),
             "PYTHON_KEYRING_BACKEND": "keyring.backends.null.Keyring",
         }
         return subprocess.run(
-            [str(unpacked / "usr/bin/timetray"), "--smoke-test"],
+            with_machine_policy(
+                tmp_path, policy, [str(unpacked / "usr/bin/timetray"), "--smoke-test"]
+            ),
             capture_output=True,
             text=True,
             env=env,
@@ -312,6 +320,7 @@ def test_policy_example_uncommented_is_a_valid_policy(tmp_path: Path) -> None:
     assert locked == {"server_url", "ca_bundle"}
 
 
+@pytest.mark.needs_posix("the maintainer scripts are sh and bash scripts")
 def test_maintainer_scripts_and_build_script_parse() -> None:
     for script in ("linux/postinst", "linux/postrm", "linux/timetray.sh"):
         subprocess.run(["sh", "-n", str(PACKAGING / script)], check=True)
@@ -384,6 +393,7 @@ def test_deployment_guide_covers_every_os_and_topic() -> None:
             assert f"### {topic}" in section, f"{os_name}: {topic}"
 
 
+@pytest.mark.needs_posix("runs the dpkg maintainer scripts with sh")
 def test_maintainer_scripts_are_idempotent_and_purge_only_the_policy(tmp_path: Path) -> None:
     root = tmp_path / "root"  # $DPKG_ROOT, as `dpkg --root` sets it
     etc = root / "etc/timetray"

@@ -137,15 +137,6 @@ def test_linux_locked_keys_accept_either_naming_style(tmp_path: Path) -> None:
     assert reader.read().locked == {"poll_interval_seconds", "auto_resume"}
 
 
-def test_linux_path_comes_from_the_environment(tmp_path: Path) -> None:
-    path = tmp_path / "elsewhere.toml"
-    path.write_text("poll_interval_seconds = 300\n")
-    reader = TomlPolicyReader(env={"TIMETRAY_POLICY_FILE": str(path)})
-    assert reader.source == str(path)
-    assert reader.read().values == {"poll_interval_seconds": 300}
-    assert TomlPolicyReader(env={}).source == "/etc/timetray/policy.toml"
-
-
 def test_linux_ca_bundle_path_is_checked(tmp_path: Path) -> None:
     pem = tmp_path / "corp-ca.pem"
     pem.write_text("-----BEGIN CERTIFICATE-----\n")

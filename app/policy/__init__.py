@@ -27,6 +27,7 @@ __all__ = [
     "StaticPolicyReader",
     "TomlPolicyReader",
     "default_policy_reader",
+    "replace_policy_source_for_tests",
 ]
 
 
@@ -68,8 +69,30 @@ class StaticPolicyReader:
         return PolicyResult(dict(result.values), set(result.locked), list(result.problems))
 
 
+_test_source: PolicyReader | None = None
+
+
+def replace_policy_source_for_tests(reader: PolicyReader | None) -> PolicyReader | None:
+    """Make :func:`default_policy_reader` return ``reader`` (``None`` restores the OS reader).
+
+    Only test code calls this (tests/conftest.py in-process, tests/app_launcher.py for the
+    ``timetray`` processes tests start), so that no test reads the machine's policy. It is
+    deliberately not reachable from anything a user sets: an environment variable or file
+    that redirected the policy would let any user unlock a key IT locked. Returns the reader
+    it replaces, so a test can put it back.
+    """
+    global _test_source
+    previous, _test_source = _test_source, reader
+    return previous
+
+
 def default_policy_reader(platform: str | None = None) -> PolicyReader:
-    """The reader for this OS (``platform`` as in :data:`sys.platform`, for tests)."""
+    """The reader for this OS (``platform`` as in :data:`sys.platform`, for tests).
+
+    Asked for this OS (no ``platform``), a reader installed by a test comes first.
+    """
+    if platform is None and _test_source is not None:
+        return _test_source
     plat = sys.platform if platform is None else platform
     if plat.startswith("win"):
         return RegistryPolicyReader()

@@ -1,26 +1,26 @@
-"""Linux machine policy: ``/etc/timetray/policy.toml`` (the .deb ships a commented example)."""
+"""Linux machine policy: ``/etc/timetray/policy.toml`` (the .deb ships a commented example).
+
+The path is fixed: no environment variable moves it, since whoever could move it could unlock
+what IT locked. Tests give another path to the reader, or install a reader with
+``app.policy.replace_policy_source_for_tests``.
+"""
 
 from __future__ import annotations
 
-import os
 import re
 import tomllib
-from collections.abc import Mapping
 from pathlib import Path
 
 from app.policy.schema import PolicyResult, validate_policy
 
 DEFAULT_PATH = Path("/etc/timetray/policy.toml")
-PATH_ENV = "TIMETRAY_POLICY_FILE"
 
 
 class TomlPolicyReader:
     """Reads a flat TOML table of policy keys. A missing file simply means "no policy"."""
 
-    def __init__(self, path: Path | None = None, *, env: Mapping[str, str] | None = None) -> None:
-        environ = os.environ if env is None else env
-        override = environ.get(PATH_ENV)
-        self.path = path if path is not None else Path(override) if override else DEFAULT_PATH
+    def __init__(self, path: Path | None = None) -> None:
+        self.path = path if path is not None else DEFAULT_PATH
 
     @property
     def source(self) -> str:

@@ -3,11 +3,14 @@
 macOS materialises a configuration profile's payload as a plist under
 ``/Library/Managed Preferences``; a per-user one (``.../<user>/``) wins over the machine one,
 as it does for every managed app. Keys are the documented CamelCase names.
+
+The user is the one the process runs as (its real uid), never ``$USER`` or ``$LOGNAME``: a
+variable anyone can set must not pick another user's, looser, profile.
 """
 
 from __future__ import annotations
 
-import getpass
+import os
 import plistlib
 from collections.abc import Sequence
 from pathlib import Path
@@ -19,11 +22,20 @@ DOMAIN = "com.timetray.Timetray"
 MANAGED_DIR = Path("/Library/Managed Preferences")
 
 
-def default_paths(user: str | None = None) -> list[Path]:
+def login_name() -> str:
+    """The account name of the process's real uid; empty where there is none (Windows)."""
     try:
-        name = user if user is not None else getpass.getuser()
-    except (KeyError, OSError):
-        name = ""
+        import pwd  # not on Windows, where this reader is never the default
+    except ImportError:
+        return ""
+    try:
+        return pwd.getpwuid(os.getuid()).pw_name
+    except KeyError:  # a uid with no account entry (some containers)
+        return ""
+
+
+def default_paths(user: str | None = None) -> list[Path]:
+    name = user if user is not None else login_name()
     machine = MANAGED_DIR / f"{DOMAIN}.plist"
     return [MANAGED_DIR / name / f"{DOMAIN}.plist", machine] if name else [machine]
 

@@ -12,9 +12,9 @@ from collections.abc import Callable
 from concurrent.futures import Future
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from app.core.facade import CommandResult, LogEntry, OutboxEntry
+from app.core.facade import CommandResult, CoreFacade, LogEntry, OutboxEntry, ResultStatus
 from app.core.snapshot import (
     AttendanceView,
     Notice,
@@ -136,10 +136,12 @@ class FakeCore:
 
     def _ok(self, name: str, *args: Any, message: str = "") -> Future[CommandResult]:
         self.calls.append((name, args))
-        status = "queued" if self.offline else "done"
+        status: ResultStatus = "queued" if self.offline else "done"
         return self._done(CommandResult(status=status, message=message))
 
-    def _reject(self, name: str, args: tuple[Any, ...], message: str, http: int = 400) -> Any:
+    def _reject(
+        self, name: str, args: tuple[Any, ...], message: str, http: int = 400
+    ) -> Future[CommandResult]:
         self.calls.append((name, args))
         item = OutboxEntry(
             id=str(uuid.uuid4()),
@@ -381,3 +383,9 @@ class FakeCore:
 
     def shutdown(self) -> None:
         self.shut_down = True
+
+
+if TYPE_CHECKING:
+    # mypy (pyproject.toml lists this file) holds the double to the real protocol: a method the
+    # core gains, loses or changes the signature of fails the type check, not a UI test.
+    _checked: CoreFacade = FakeCore()

@@ -5,6 +5,7 @@ from __future__ import annotations
 import threading
 from concurrent.futures import Future
 
+import pytest
 from pytestqt.qtbot import QtBot
 
 from app.core.facade import CommandResult
@@ -77,6 +78,7 @@ def test_a_pending_future_is_delivered_later_without_waiting(qtbot: QtBot) -> No
     bridge.close()
 
 
+@pytest.mark.expect_logged_error(r"command stop raised", logger="app.ui.bridge")
 def test_an_exception_in_the_core_becomes_a_failed_result(qtbot: QtBot) -> None:
     bridge = Bridge(FakeCore())
     fut: Future[CommandResult] = Future()

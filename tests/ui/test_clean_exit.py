@@ -82,7 +82,7 @@ def test_a_long_session_of_qt_calls_ends_without_an_abort(tmp_path: Path) -> Non
 
 @pytest.mark.skipif(not demo_available(), reason="needs the contract test server (fastapi)")
 def test_smoke_test_in_demo_mode_starts_and_quits_cleanly(tmp_path: Path) -> None:
-    done = run(["-m", "app", "--smoke-test", "--demo"], tmp_path)
+    done = run(["-m", "tests.app_launcher", "--smoke-test", "--demo"], tmp_path)
     assert done.returncode == 0, done.stderr
     assert "smoke test ok" in done.stdout
     unexpected = [
@@ -97,14 +97,17 @@ def test_smoke_test_in_demo_mode_starts_and_quits_cleanly(tmp_path: Path) -> Non
 @pytest.mark.skipif(not demo_available(), reason="needs the contract test server (fastapi)")
 def test_the_readme_run_command_starts_in_demo_mode_from_anywhere(tmp_path: Path) -> None:
     # `.venv/bin/timetray` runs with the script's folder on sys.path, not the checkout: with
-    # no server configured it must still find the demo server and sign in there.
+    # no server configured it must still find the demo server and sign in there. The tests'
+    # launcher is not importable from there, so the script replaces the policy source itself.
     elsewhere = tmp_path / "elsewhere"
     elsewhere.mkdir()
     done = subprocess.run(
         [
             sys.executable,
             "-c",
-            "import sys; from app.main import main; sys.exit(main())",
+            "import sys; from app.policy import StaticPolicyReader as P, "
+            "replace_policy_source_for_tests as use; use(P()); "
+            "from app.main import main; sys.exit(main())",
             "--smoke-test",
         ],
         cwd=elsewhere,

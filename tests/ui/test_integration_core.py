@@ -10,6 +10,8 @@ from typing import Any
 import pytest
 from pytestqt.qtbot import QtBot
 
+from app import config
+from app.core import wiring
 from app.ui.controller import TrayController
 from app.ui.dialogs.logs_window import LogsWindow
 from app.ui.dialogs.notes import StopNotesDialog
@@ -18,9 +20,6 @@ from app.ui.qt import QElapsedTimer, QTimer
 from app.ui.settings_port import SettingsPort, in_memory
 from tests.ui.fake_core import task_id
 from tests.ui.helpers import action, trigger
-
-wiring = pytest.importorskip("app.core.wiring")
-config = pytest.importorskip("app.config")
 
 T3 = task_id("03")
 WAIT = 15_000

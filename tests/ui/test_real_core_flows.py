@@ -13,6 +13,8 @@ import httpx
 import pytest
 from pytestqt.qtbot import QtBot
 
+from app import config
+from app.core import wiring
 from app.ui.controller import TrayController
 from app.ui.dialogs.logs_window import LogsWindow
 from app.ui.dialogs.manual_entry import ManualEntryDialog
@@ -23,9 +25,6 @@ from app.ui.qt import QMessageBox, Qt, QTime
 from app.ui.settings_port import SettingsPort, in_memory
 from tests.ui.fake_core import task_id
 from tests.ui.helpers import trigger
-
-wiring = pytest.importorskip("app.core.wiring")
-config = pytest.importorskip("app.config")
 
 WAIT = 15_000
 MANUAL = "/api/v1/time-logs/manual"
