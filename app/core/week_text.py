@@ -13,7 +13,7 @@ from app.core.week import DayPiece, WeekModel
 SYNC_TEXT = {
     "synced": "",
     "waiting": "waiting to sync",
-    "parked": "parked: needs your attention",
+    "parked": "parked: see Sync",
     "running": "running",
 }
 
