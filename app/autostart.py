@@ -61,18 +61,39 @@ def _with_flag(command: Sequence[str] | None) -> list[str]:
 # --- Linux / XDG --------------------------------------------------------------------------------
 
 
+_DESKTOP_STRING_ESCAPES = {"\\": "\\\\", "\n": "\\n", "\t": "\\t", "\r": "\\r"}
+
+
 def desktop_exec(args: Sequence[str]) -> str:
-    """An ``Exec=`` value: arguments quoted per the Desktop Entry spec when needed."""
+    """An ``Exec=`` value per the Desktop Entry spec, in two layers.
+
+    First the Exec rules: an argument with a reserved character is double-quoted, and inside
+    the quotes ``"``, the backquote, ``$`` and ``\\`` get a backslash. Then the value is a
+    desktop-file string, whose own escapes are ``\\\\``, ``\\n``, ``\\t`` and ``\\r``: a
+    raw newline in a path would end the line and let the rest of the path become a key of its
+    own (``Hidden=``, another ``Exec=``). Other control characters have no escape in a string
+    and are refused.
+    ``%`` starts a field code, so it is doubled.
+    """
     out = []
     for arg in args:
-        if arg and not any(c in arg for c in " \t\n\"'\\><~|&;$*?#()`="):
+        bad = [c for c in arg if c not in "\n\t\r" and _is_control(c)]
+        if bad:
+            raise ValueError(f"cannot put a control character ({bad[0]!r}) in a desktop entry")
+        if arg and not any(c in arg for c in " \t\n\r\"'\\><~|&;$*?#()`="):
             out.append(arg)
         else:
             escaped = "".join("\\" + c if c in '"`$\\' else c for c in arg)
             out.append(f'"{escaped}"')
-    # In a desktop file the backslash itself is an escape char of the string type: double it.
-    # The value is also a desktop-file string (backslash escapes) and % starts a field code.
-    return " ".join(out).replace("\\", "\\\\").replace("%", "%%")
+    value = "".join(_DESKTOP_STRING_ESCAPES.get(c, c) for c in " ".join(out))
+    return value.replace("%", "%%")
+
+
+def _is_control(char: str) -> bool:
+    """C0, DEL and C1 controls, and the Unicode line and paragraph separators (which some
+    readers, Python's ``splitlines`` among them, take as line ends)."""
+    code = ord(char)
+    return code < 0x20 or 0x7F <= code <= 0x9F or char in "\u2028\u2029"
 
 
 def _parse_desktop(path: Path) -> dict[str, str]:
@@ -177,14 +198,44 @@ class XdgAutostart:
 
 
 def windows_command_line(args: Sequence[str]) -> str:
-    """A Run-key command line: each argument with a space or quote gets quoted."""
-    parts = []
-    for arg in args:
-        if arg and not any(c in arg for c in ' \t"'):
-            parts.append(arg)
+    """A Run-key command line that ``CommandLineToArgvW`` (and the C runtime) splits back into
+    exactly ``args``.
+
+    The program (first) token is read differently: up to the next ``"`` with no escapes, so it
+    is only wrapped in quotes (a Windows path cannot contain ``"``). Every other argument
+    follows the documented rules: inside quotes, backslashes are literal except before a
+    ``"``, where 2n backslashes + ``"`` mean n backslashes and a closing quote, and 2n+1 mean
+    n backslashes and a literal ``"``. So backslashes before an embedded quote, and those at
+    the very end of a quoted argument (``"C:\\dir\\"`` would swallow the closing quote), are
+    doubled.
+    """
+    if not args:
+        raise ValueError("an empty command")
+    program, *rest = args
+    if '"' in program or "\0" in program:
+        raise ValueError(f"not a Windows program path: {program!r}")
+    if any("\0" in arg for arg in rest):
+        raise ValueError("a registry string cannot hold a NUL character")
+    first = program if program and not any(c in program for c in " \t") else f'"{program}"'
+    return " ".join([first, *(_windows_arg(arg) for arg in rest)])
+
+
+def _windows_arg(arg: str) -> str:
+    if arg and not any(c in arg for c in ' \t\n\v"'):
+        return arg  # no quotes, so backslashes are literal
+    out = ['"']
+    backslashes = 0
+    for char in arg:
+        if char == "\\":
+            backslashes += 1
+            continue
+        if char == '"':
+            out.append("\\" * (2 * backslashes + 1) + '"')
         else:
-            parts.append('"' + arg.replace('"', '\\"') + '"')
-    return " ".join(parts)
+            out.append("\\" * backslashes + char)
+        backslashes = 0
+    out.append("\\" * (2 * backslashes) + '"')
+    return "".join(out)
 
 
 class WindowsRunKey:

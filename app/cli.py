@@ -13,15 +13,20 @@ import contextlib
 import getpass
 import json
 import logging
+import os
 import sys
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from concurrent.futures import Future
 from dataclasses import asdict
 from datetime import datetime, timedelta
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from app import __version__
+from app.settings_schema import insecure_http_refusal
+
+if TYPE_CHECKING:
+    from app.config import LoadedSettings
 
 logger = logging.getLogger(__name__)
 
@@ -308,6 +313,10 @@ def _cmd_login(core: Any, o: argparse.Namespace, out: Out) -> int:
     server = o.server or core.server_url()
     if not server:
         raise UsageError("which server? give --server URL (or set TIMETRAY_SERVER)")
+    # Also a server remembered from an earlier sign-in: no password goes out in clear.
+    why = insecure_http_refusal(server, allowed=core.settings.allow_insecure_http)
+    if why:
+        raise UsageError(f"{server}: {why}")
     if o.password_stdin:
         password = sys.stdin.readline().rstrip("\r\n")
     elif not sys.stdin.isatty():
@@ -527,6 +536,21 @@ HANDLERS: dict[str, Callable[[Any, argparse.Namespace, Out], int]] = {
 }
 
 
+def refused_server(
+    flag: str | None, environ: Mapping[str, str], loaded: LoadedSettings
+) -> str | None:
+    """One line saying why the server the user gave is refused (plain http to another
+    computer without policy's allowance), or None. The settings layer has already dropped
+    such a value and fallen back; the CLI says so and stops rather than quietly using another
+    server. A locked ``server_url`` ignores both anyway, so there is nothing to refuse."""
+    if loaded.is_locked("server_url"):
+        return None
+    given = [("--server", flag), ("TIMETRAY_SERVER", environ.get("TIMETRAY_SERVER"))]
+    where, url = next(((w, u) for w, u in given if u), ("", None))
+    why = insecure_http_refusal(url, allowed=loaded.values.allow_insecure_http)
+    return f"{where} {url}: {why}" if why else None
+
+
 def run(options: argparse.Namespace) -> int:
     from app import logging_setup, paths
     from app.config import load_settings
@@ -545,6 +569,10 @@ def run(options: argparse.Namespace) -> int:
     loaded = load_settings(
         config_dir=config_dir, cli={"server_url": getattr(options, "server", None)}
     )
+    refused = refused_server(getattr(options, "server", None), os.environ, loaded)
+    if refused:
+        print(f"timetray: {refused}", file=sys.stderr)
+        return EXIT_USAGE
     out = Out(bool(getattr(options, "json", False)))
     core = Core(loaded.values, data_dir, role="cli")
     try:

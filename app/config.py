@@ -15,48 +15,42 @@ import os
 import tempfile
 import tomllib
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, fields, replace
+from dataclasses import dataclass, replace
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
-from urllib.parse import urlsplit
+from typing import Any
 
 import tomli_w
 
-if TYPE_CHECKING:
-    from app.policy import PolicyReader
+from app.policy import PolicyReader, default_policy_reader
+from app.settings_schema import (
+    ENV_VARS,
+    POLICY_ONLY,
+    SETTING_NAMES,
+    Settings,
+    check_layer,
+    validate_setting,
+)
+
+__all__ = [
+    "ENV_VARS",
+    "SETTING_NAMES",
+    "LoadedSettings",
+    "Settings",
+    "SettingsError",
+    "autostart_allowed",
+    "load_settings",
+    "save_user_settings",
+    "validate_setting",
+]
 
 log = logging.getLogger(__name__)
 
 USER_FILE_NAME = "settings.toml"
-ENV_VARS: dict[str, str] = {
-    "TIMETRAY_SERVER": "server_url",
-    "TIMETRAY_POLL_INTERVAL": "poll_interval_seconds",
-    "TIMETRAY_CA_BUNDLE": "ca_bundle",
-}
-Source = str  # "default" | "policy" | "user" | "env" | "cli"
+POLICY_ONLY_REASON = "only your organisation's machine policy may set this; ignored"
 
 
 class SettingsError(Exception):
     """A setting the user tried to save is unknown, invalid or locked by policy."""
-
-
-@dataclass(frozen=True)
-class Settings:
-    server_url: str | None = None
-    poll_interval_seconds: int = 15  # 5..3600
-    tasks_refresh_seconds: int = 300
-    auto_resume: bool = True  # resume an automatic pause when the break/checkout ends
-    autostart: bool = True
-    notifications: bool = True
-    ca_bundle: str | None = None
-    long_timer_hours: float = 10.0  # notify when a timer runs longer (0 = off)
-    idle_reminder_minutes: int = 0  # remind when checked in with no timer (0 = off)
-    notes_max_length: int = 5000
-    retention_days: int = 7
-    last_email: str | None = None  # remembered for the sign-in dialog (not a secret)
-
-
-SETTING_NAMES: frozenset[str] = frozenset(f.name for f in fields(Settings))
 
 
 @dataclass(frozen=True)
@@ -70,139 +64,6 @@ class LoadedSettings:
     def is_locked(self, key: str) -> bool:
         """True when IT pinned this key: the UI shows it read-only."""
         return key in self.locked
-
-
-# --- validation -------------------------------------------------------------------------------
-# Each validator turns a raw value (from TOML, a policy reader, argparse, or text from the
-# environment when ``text`` is true) into the typed value, or raises ValueError whose message
-# completes "expected ..., got ...".
-
-_TRUE = {"1", "true", "yes", "on"}
-_FALSE = {"0", "false", "no", "off"}
-
-
-def _show(value: object) -> str:
-    text = repr(value)
-    return text if len(text) <= 60 else text[:57] + "..."
-
-
-def _int_range(low: int, high: int) -> Callable[[object, bool], int]:
-    def check(value: object, text: bool) -> int:
-        what = f"expected an integer {low}..{high}, got {_show(value)}"
-        if text and isinstance(value, str):
-            try:
-                value = int(value.strip())
-            except ValueError:
-                raise ValueError(what) from None
-        if isinstance(value, bool) or not isinstance(value, int) or not low <= value <= high:
-            raise ValueError(what)
-        return value
-
-    return check
-
-
-def _float_range(low: float, high: float) -> Callable[[object, bool], float]:
-    def check(value: object, text: bool) -> float:
-        what = f"expected a number {low:g}..{high:g}, got {_show(value)}"
-        if text and isinstance(value, str):
-            try:
-                value = float(value.strip())
-            except ValueError:
-                raise ValueError(what) from None
-        if isinstance(value, bool) or not isinstance(value, int | float):
-            raise ValueError(what)
-        number = float(value)
-        if not low <= number <= high:  # also rejects NaN
-            raise ValueError(what)
-        return number
-
-    return check
-
-
-def _boolean(value: object, text: bool) -> bool:
-    if isinstance(value, bool):
-        return value
-    # Registry DWORDs and MDM payloads often carry 0/1 for booleans.
-    if isinstance(value, int) and value in (0, 1):
-        return bool(value)
-    if text and isinstance(value, str):
-        lowered = value.strip().lower()
-        if lowered in _TRUE:
-            return True
-        if lowered in _FALSE:
-            return False
-    raise ValueError(f"expected true or false, got {_show(value)}")
-
-
-def _server_url(value: object, text: bool) -> str | None:
-    if value is None:
-        return None
-    if not isinstance(value, str):
-        raise ValueError(f"expected an http(s) URL, got {_show(value)}")
-    url = value.strip().rstrip("/")
-    if not url:
-        return None
-    parts = urlsplit(url)
-    if parts.scheme not in ("http", "https") or not parts.hostname:
-        raise ValueError(
-            f"expected an http(s) URL such as https://hr.example.com, got {_show(value)}"
-        )
-    if parts.username or parts.password:
-        # A password in a URL would end up in logs and settings files.
-        raise ValueError("expected a URL without a user name or password in it")
-    return url
-
-
-def _ca_bundle(value: object, text: bool) -> str | None:
-    if value is None:
-        return None
-    if not isinstance(value, str):
-        raise ValueError(f"expected the path of a PEM file, got {_show(value)}")
-    raw = value.strip()
-    if not raw:
-        return None
-    path = Path(os.path.expandvars(raw)).expanduser()
-    if not path.is_file():
-        raise ValueError(f"expected the path of a PEM file, but {str(path)!r} does not exist")
-    return str(path)
-
-
-def _email(value: object, text: bool) -> str | None:
-    if value is None:
-        return None
-    if not isinstance(value, str) or len(value) > 320:
-        raise ValueError(f"expected an email address, got {_show(value)}")
-    email = value.strip()
-    if email and "@" not in email:
-        raise ValueError(f"expected an email address, got {_show(value)}")
-    return email or None
-
-
-_VALIDATORS: dict[str, Callable[[object, bool], Any]] = {
-    "server_url": _server_url,
-    "poll_interval_seconds": _int_range(5, 3600),
-    "tasks_refresh_seconds": _int_range(30, 86400),
-    "auto_resume": _boolean,
-    "autostart": _boolean,
-    "notifications": _boolean,
-    "ca_bundle": _ca_bundle,
-    "long_timer_hours": _float_range(0, 168),
-    "idle_reminder_minutes": _int_range(0, 1440),
-    "notes_max_length": _int_range(1, 100_000),
-    "retention_days": _int_range(1, 365),
-    "last_email": _email,
-}
-assert set(_VALIDATORS) == SETTING_NAMES
-
-
-def validate_setting(key: str, value: object, *, text: bool = False) -> Any:
-    """The typed value of ``key``; ValueError with a human reason when it is unusable.
-
-    ``text`` allows strings for numbers and booleans (environment variables, command lines).
-    """
-    if key not in _VALIDATORS:
-        raise ValueError("not a Timetray setting")
-    return _VALIDATORS[key](value, text)
 
 
 # --- layers -----------------------------------------------------------------------------------
@@ -223,26 +84,31 @@ def _read_toml(path: Path) -> tuple[dict[str, Any], list[str]]:
 
 
 def _layer(
-    raw: Mapping[str, object], where: str, *, text: bool, name_of: Callable[[str], str] = str
+    raw: Mapping[str, object],
+    where: str,
+    *,
+    text: bool,
+    insecure_http_allowed: bool,
+    name_of: Callable[[str], str] = str,
 ) -> tuple[dict[str, Any], list[str]]:
-    """Validated values of one layer; a bad or unknown key becomes a problem line."""
+    """Validated values of one layer; a bad, unknown or policy-only key becomes a problem."""
     good: dict[str, Any] = {}
     problems: list[str] = []
     for key, value in raw.items():
         if key not in SETTING_NAMES:
             problems.append(f"{where}: {name_of(key)}: not a Timetray setting; ignored")
             continue
+        if key in POLICY_ONLY:
+            problems.append(f"{where}: {name_of(key)}: {POLICY_ONLY_REASON}")
+            continue
         try:
             good[key] = validate_setting(key, value, text=text)
         except ValueError as exc:
             problems.append(f"{where}: {name_of(key)}: {exc}")
+    for key, why in check_layer(good, insecure_http_allowed=insecure_http_allowed).items():
+        del good[key]
+        problems.append(f"{where}: {name_of(key)}: {why}")
     return good, problems
-
-
-def _default_policy() -> PolicyReader:
-    from app.policy import default_policy_reader  # app.policy imports this module
-
-    return default_policy_reader()
 
 
 def _resolve_dir(config_dir: Path | None) -> Path:
@@ -268,13 +134,15 @@ def load_settings(
     directory = _resolve_dir(config_dir)
     user_file = directory / USER_FILE_NAME
     environ = os.environ if env is None else env
-    reader = _default_policy() if policy is None else policy
+    reader = default_policy_reader() if policy is None else policy
 
     problems: list[str] = []
     policy_values, policy_locked, policy_problems = reader.read()
     problems.extend(policy_problems)
     locked = frozenset(k for k in policy_locked if k in SETTING_NAMES)
 
+    # Policy-only keys come from policy or stay at their default: nothing below can set them.
+    insecure_http_allowed = bool(policy_values.get("allow_insecure_http", False))
     values: dict[str, Any] = {}
     sources: dict[str, str] = {name: "default" for name in SETTING_NAMES}
     for key, value in policy_values.items():
@@ -284,16 +152,26 @@ def load_settings(
 
     raw_user, user_problems = _read_toml(user_file)
     problems.extend(user_problems)
-    user_values, bad = _layer(raw_user, str(user_file), text=False)
+    user_values, bad = _layer(
+        raw_user, str(user_file), text=False, insecure_http_allowed=insecure_http_allowed
+    )
     problems.extend(bad)
 
     env_raw = {ENV_VARS[name]: environ[name] for name in ENV_VARS if name in environ}
     env_names = {key: name for name, key in ENV_VARS.items()}
-    env_values, bad = _layer(env_raw, "environment", text=True, name_of=env_names.__getitem__)
+    env_values, bad = _layer(
+        env_raw,
+        "environment",
+        text=True,
+        insecure_http_allowed=insecure_http_allowed,
+        name_of=env_names.__getitem__,
+    )
     problems.extend(bad)
 
     cli_raw = {k: v for k, v in (cli or {}).items() if v is not None}
-    cli_values, bad = _layer(cli_raw, "command line", text=True)
+    cli_values, bad = _layer(
+        cli_raw, "command line", text=True, insecure_http_allowed=insecure_http_allowed
+    )
     problems.extend(bad)
 
     for layer_name, layer in (("user", user_values), ("env", env_values), ("cli", cli_values)):
@@ -339,8 +217,9 @@ def save_user_settings(
     (written by a newer one) are kept.
     """
     directory = _resolve_dir(config_dir)
-    reader = _default_policy() if policy is None else policy
-    _, policy_locked, _ = reader.read()
+    reader = default_policy_reader() if policy is None else policy
+    policy_values, policy_locked, _ = reader.read()
+    insecure_http_allowed = bool(policy_values.get("allow_insecure_http", False))
 
     typed: dict[str, Any] = {}
     for key, value in changes.items():
@@ -348,6 +227,8 @@ def save_user_settings(
             raise SettingsError(f"{key}: not a Timetray setting")
         if key in policy_locked:
             raise SettingsError(f"{key}: locked by your organisation's policy ({reader.source})")
+        if key in POLICY_ONLY:
+            raise SettingsError(f"{key}: only your organisation's machine policy may set this")
         if value is None:
             typed[key] = None
             continue
@@ -355,6 +236,8 @@ def save_user_settings(
             typed[key] = validate_setting(key, value)
         except ValueError as exc:
             raise SettingsError(f"{key}: {exc}") from None
+    for key, why in check_layer(typed, insecure_http_allowed=insecure_http_allowed).items():
+        raise SettingsError(f"{key}: {why}")
 
     user_file = directory / USER_FILE_NAME
     current, problems = _read_toml(user_file)
@@ -374,7 +257,8 @@ def save_user_settings(
 
 
 def _write_atomically(path: Path, data: bytes) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
+    # Private folder; mkstemp makes the file 0600, and os.replace keeps that mode.
+    path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
     fd, tmp_name = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
     try:
         with os.fdopen(fd, "wb") as handle:
@@ -386,3 +270,17 @@ def _write_atomically(path: Path, data: bytes) -> None:
         with contextlib.suppress(OSError):
             os.unlink(tmp_name)
         raise
+
+
+def autostart_allowed(
+    *, policy: PolicyReader | None = None, config_dir: Path | None = None
+) -> bool:
+    """Whether a start-at-login launch (``timetray --autostart``) should go on.
+
+    The system-wide autostart entry (``/etc/xdg/autostart``, the MSI's Run key) starts the app
+    for everybody; this is the check that makes it quietly do nothing when policy turns autostart
+    off, or when the user switched it off in their settings (unless policy locks it on).
+    Environment and command-line layers are deliberately left out: a login session's
+    environment is not a choice the user made about autostart.
+    """
+    return load_settings(config_dir=config_dir, env={}, cli=None, policy=policy).values.autostart

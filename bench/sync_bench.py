@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import secrets
 import socket
 import subprocess
 import sys
@@ -59,8 +60,12 @@ def bodies(n: int) -> list[dict[str, str]]:
     return out
 
 
+# The server's control endpoints need this secret (tests/backend/control.py).
+CONTROL = {"X-Timetray-Control": secrets.token_urlsafe(32)}
+
+
 def reset(url: str) -> None:
-    httpx.post(url + "/_test/reset", timeout=30).raise_for_status()
+    httpx.post(url + "/_test/reset", timeout=30, headers=CONTROL).raise_for_status()
 
 
 def bare_loop(url: str, items: list[dict[str, str]]) -> float:
@@ -105,13 +110,13 @@ def idle_cpu(url: str, seconds: float) -> tuple[float, int]:
         assert core.login(url, EMAIL, PASSWORD).result(60).status == "done"
         core.shutdown()
         core = Core(Settings(server_url=url, poll_interval_seconds=15), Path(tmp), role="tray")
-        before = httpx.get(url + "/_test/stats").json()
+        before = httpx.get(url + "/_test/stats", headers=CONTROL).json()
         c0 = time.process_time()
         core.open(poll=True)
         time.sleep(seconds)
         cpu = time.process_time() - c0
         core.shutdown()
-        after = httpx.get(url + "/_test/stats").json()
+        after = httpx.get(url + "/_test/stats", headers=CONTROL).json()
     polls = after["requests"].get("/api/v1/time-logs/active-timer", 0) - before["requests"].get(
         "/api/v1/time-logs/active-timer", 0
     )
@@ -132,6 +137,7 @@ def main() -> None:
     server = subprocess.Popen(
         [sys.executable, "-m", "tests.backend", "--port", str(port)],
         cwd=Path(__file__).resolve().parents[1],
+        env={**os.environ, "TIMETRAY_CONTROL_SECRET": CONTROL["X-Timetray-Control"]},
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,
     )

@@ -24,7 +24,9 @@ past the deadline they get a :class:`StoreBusyError` in plain words.
 from __future__ import annotations
 
 import logging
+import os
 import sqlite3
+import stat
 import threading
 import time
 from collections.abc import Callable
@@ -104,6 +106,47 @@ def translate(exc: sqlite3.Error, path: Path) -> StoreError:
     if code == SQLITE_IOERR:
         return StoreError(f"Disk error while using the local queue file {path} ({text}).")
     return StoreError(f"Local queue error ({text}).")
+
+
+PRIVATE_FILE_MODE = 0o600
+SIDE_SUFFIXES = ("-wal", "-shm", "-journal")
+
+
+def make_private(path: Path) -> None:
+    """Create the store file 0600 before SQLite does, and tighten an existing one.
+
+    SQLite creates a new database with mode 0644 (less the umask), and its ``-wal``/``-shm``
+    copy the database file's mode; the store holds notes, task titles and attendance, which
+    no other user of the machine should read. An existing file (and its side files) keeps
+    its content but loses group and other access; what changed is logged. Nothing on
+    Windows, where POSIX modes do not decide access.
+    """
+    if os.name != "posix":
+        return
+    try:
+        fd = os.open(path, os.O_RDWR | os.O_CREAT | os.O_EXCL, PRIVATE_FILE_MODE)
+    except FileExistsError:
+        pass
+    except OSError:
+        return  # SQLite will report the folder's problem in its own words
+    else:
+        os.close(fd)
+        return
+    for candidate in (path, *(Path(f"{path}{suffix}") for suffix in SIDE_SUFFIXES)):
+        try:
+            info = candidate.lstat()
+            mode = stat.S_IMODE(info.st_mode)
+            if not stat.S_ISREG(info.st_mode) or info.st_uid != os.getuid() or not mode & 0o077:
+                continue
+            os.chmod(candidate, mode & PRIVATE_FILE_MODE)
+        except OSError:
+            continue
+        log.info(
+            "made private (was readable by others): %s %04o -> %04o",
+            candidate,
+            mode,
+            mode & PRIVATE_FILE_MODE,
+        )
 
 
 def busy_timeout_ms(deadline_s: float) -> int:

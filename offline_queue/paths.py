@@ -18,7 +18,7 @@ def resolve_store_path(
     """A directory (existing, or a new path without a database suffix) gets our file name.
 
     None means the platform's per-user data directory, so the tray and the CLI agree on one
-    file without configuration. Missing parent directories are created.
+    file without configuration. Missing parent directories are created (the last one 0700).
     """
     if path_or_dir is None:
         target = Path(user_data_dir(app_name, appauthor=False)) / DEFAULT_FILENAME
@@ -26,5 +26,5 @@ def resolve_store_path(
         given = Path(path_or_dir).expanduser()
         is_dir = given.is_dir() or (not given.exists() and given.suffix.lower() not in _DB_SUFFIXES)
         target = given / DEFAULT_FILENAME if is_dir else given
-    target.parent.mkdir(parents=True, exist_ok=True)
+    target.parent.mkdir(parents=True, exist_ok=True, mode=0o700)  # the store is private
     return target

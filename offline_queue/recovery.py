@@ -21,17 +21,17 @@ from pathlib import Path
 
 from offline_queue.connection import (
     BUSY_TIMEOUT_MS,
+    SIDE_SUFFIXES,
     SQLITE_CANTOPEN,
     SQLITE_IOERR,
     configure,
     is_corruption,
+    make_private,
     primary_code,
 )
 from offline_queue.models import CorruptStoreReset
 
 log = logging.getLogger(__name__)
-
-SIDE_SUFFIXES = ("-wal", "-shm", "-journal")
 
 
 class Unusable(Exception):
@@ -77,6 +77,7 @@ def probe(path: Path, busy_ms: int = BUSY_TIMEOUT_MS) -> sqlite3.Connection:
     sqlite3 errors that are not damage (BUSY above all) propagate for the caller to retry.
     """
     existed = path.exists()
+    make_private(path)
     try:
         conn = sqlite3.connect(
             str(path), timeout=busy_ms / 1000, isolation_level=None, check_same_thread=False

@@ -4,7 +4,8 @@
 #   packaging/build-deb.sh [OUT_DIR]          (default: packaging/dist)
 #
 # Result: OUT_DIR/timetray/ (the bundle), OUT_DIR/timetray_<version>_<arch>.deb and
-# OUT_DIR/build-info.txt (sizes and timings). Env: PYTHON (default .venv/bin/python),
+# OUT_DIR/build-info.txt (sizes and timings). Env: PYTHON (default .venv/bin/python; the
+# locked build dependencies, packaging/requirements.lock, are installed into its environment),
 # TIMETRAY_REUSE_BUNDLE=1 packs an existing OUT_DIR/timetray without rebuilding it.
 # Build on the oldest distribution you support: the bundle needs its glibc or newer.
 set -euo pipefail
@@ -27,8 +28,10 @@ need_apt() {  # installs a Debian package when the command it provides is missin
 need_apt objdump binutils  # PyInstaller inspects shared libraries with it
 need_apt dpkg-deb dpkg
 
-"$PYTHON" -c "import PyInstaller" 2>/dev/null || {
-    echo "build-deb: PyInstaller is missing: $PYTHON -m pip install -e '.[package]'" >&2
+# The bundle ships what the lock names, each file checked against its sha256: a package that
+# is missing, or at another version than locked, is installed from it (needs PyPI then).
+"$PYTHON" -m pip install -q --require-hashes -r packaging/requirements.lock || {
+    echo "build-deb: cannot install packaging/requirements.lock into $PYTHON's environment" >&2
     exit 1
 }
 

@@ -8,6 +8,8 @@ import sys
 from pathlib import Path
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from app import autostart
 from app.autostart import LaunchAgent, WindowsRunKey, XdgAutostart, desktop_exec
@@ -99,8 +101,18 @@ def test_desktop_exec_quotes_paths_with_spaces_and_specials() -> None:
 
 
 def _launcher_split(value: str) -> list[str]:
-    """What the Desktop Entry spec says a launcher does with an Exec value."""
-    text = value.replace("\\\\", "\\").replace("%%", "%")
+    """What the Desktop Entry spec says a launcher does with an Exec value: unescape the
+    string (``\\s \\n \\t \\r \\\\``), split the quoted arguments, then ``%%`` -> ``%``."""
+    assert "\n" not in value and "\r" not in value, "a raw line break ends the entry's line"
+    escapes = {"s": " ", "n": "\n", "t": "\t", "r": "\r", "\\": "\\"}
+    text, i = "", 0
+    while i < len(value):
+        if value[i] == "\\":
+            text += escapes[value[i + 1]]
+            i += 2
+        else:
+            text += value[i]
+            i += 1
     args: list[str] = []
     current, quoted, i = "", False, 0
     while i < len(text):
@@ -116,7 +128,37 @@ def _launcher_split(value: str) -> list[str]:
         else:
             current += char
         i += 1
-    return [*args, current]
+    return [arg.replace("%%", "%") for arg in [*args, current]]
+
+
+def test_a_newline_in_a_path_stays_inside_the_exec_line(tmp_path: Path) -> None:
+    command = ["/home/erin/apps\nHidden=true\nExec=/tmp/evil/timetray", "--autostart"]
+    value = desktop_exec(command)
+    assert _launcher_split(value) == command
+    xdg = _xdg(tmp_path)
+    xdg.enable(command)
+    keys = _desktop_keys(xdg.user_entry)
+    assert "Hidden" not in keys
+    assert keys["Exec"] == value
+    assert xdg.is_enabled()
+
+
+def test_other_control_characters_are_refused() -> None:
+    with pytest.raises(ValueError, match="control character"):
+        desktop_exec(["/opt/a\x1bb/timetray"])
+
+
+@given(
+    st.lists(
+        st.text(st.characters(blacklist_categories=["Cs", "Cc"]) | st.sampled_from("\n\t\r")),
+        min_size=1,
+        max_size=4,
+    )
+)
+def test_any_command_survives_the_desktop_entry_round_trip(command: list[str]) -> None:
+    command = [arg for arg in command if not any(c in arg for c in "\u2028\u2029\x85")]
+    if command:
+        assert _launcher_split(desktop_exec(command)) == command
 
 
 def test_default_command_launches_this_installation() -> None:
@@ -155,6 +197,68 @@ def test_windows_missing_run_key_is_created() -> None:
     run.disable()
     run.enable([r"C:\Timetray\timetray.exe"])
     assert reg.keys[RUN]["Timetray"][0] == r"C:\Timetray\timetray.exe --autostart"
+
+
+def _command_line_to_argv(line: str) -> list[str]:
+    """``CommandLineToArgvW`` as documented: the program token is read up to the next quote
+    (or blank) with no escapes; after it, 2n backslashes + ``"`` give n backslashes and a
+    quote that opens or closes, 2n+1 give n backslashes and a literal ``"``, other
+    backslashes are literal, and only space and tab separate arguments."""
+    if line.startswith('"'):
+        end = line.index('"', 1)
+        argv, i = [line[1:end]], end + 1
+    else:
+        end = next((k for k, c in enumerate(line) if c in " \t"), len(line))
+        argv, i = [line[:end]], end
+    while True:
+        while i < len(line) and line[i] in " \t":
+            i += 1
+        if i >= len(line):
+            return argv
+        current, quoted = "", False
+        while i < len(line):
+            char = line[i]
+            if char == "\\":
+                count = 0
+                while i < len(line) and line[i] == "\\":
+                    count, i = count + 1, i + 1
+                if i < len(line) and line[i] == '"':
+                    current += "\\" * (count // 2)
+                    if count % 2:
+                        current, i = current + '"', i + 1
+                else:
+                    current += "\\" * count
+                continue
+            if char == '"':
+                quoted, i = not quoted, i + 1
+                continue
+            if char in " \t" and not quoted:
+                break
+            current, i = current + char, i + 1
+        argv.append(current)
+
+
+def test_an_argument_ending_in_a_backslash_keeps_the_next_arguments_apart() -> None:
+    command = [
+        r"C:\Program Files\Timetray\timetray.exe",
+        "--data-dir",
+        "C:\\Users\\Erin Doe\\Timetray data\\",
+        "--autostart",
+    ]
+    line = autostart.windows_command_line(command)
+    assert line.endswith(r'"C:\Users\Erin Doe\Timetray data\\" --autostart')
+    assert _command_line_to_argv(line) == command
+
+
+def test_quotes_and_backslashes_before_them_survive_the_run_key() -> None:
+    command = [r"C:\Timetray\timetray.exe", 'say "hi"', 'a\\"b', "", "\\\\server\\share\\"]
+    assert _command_line_to_argv(autostart.windows_command_line(command)) == command
+
+
+@given(st.lists(st.text(st.characters(blacklist_categories=["Cs"], blacklist_characters="\0"))))
+def test_any_arguments_survive_the_run_key_round_trip(rest: list[str]) -> None:
+    command = [r"C:\Program Files\Timetray\timetray.exe", *rest]
+    assert _command_line_to_argv(autostart.windows_command_line(command)) == command
 
 
 # --- macOS --------------------------------------------------------------------------------------

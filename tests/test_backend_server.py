@@ -3,6 +3,7 @@ checked with plain httpx against the running server."""
 
 from __future__ import annotations
 
+import os
 import socket
 import subprocess
 import sys
@@ -935,7 +936,7 @@ def test_latency_delays_api_calls_only(emp1: httpx.Client, server: BackendHandle
     with pytest.raises(httpx.ReadTimeout):
         emp1.get("/tasks", timeout=0.1)
     assert server.requests["/api/v1/tasks"] == 1
-    with httpx.Client(base_url=server.url, timeout=0.3) as control:
+    with httpx.Client(base_url=server.url, timeout=0.3, headers=server.control_headers) as control:
         assert control.get("/_test/stats").status_code == 200
 
 
@@ -967,6 +968,7 @@ def test_standalone_module_prints_demo_data_and_serves(tmp_path: Any) -> None:
         port = s.getsockname()[1]
     proc = subprocess.Popen(
         [sys.executable, "-m", "tests.backend", "--port", str(port), "--log-level", "warning"],
+        env={**os.environ, "TIMETRAY_CONTROL_SECRET": "from-the-environment"},
         stdout=subprocess.PIPE,
         stderr=subprocess.DEVNULL,
         text=True,
@@ -984,12 +986,38 @@ def test_standalone_module_prints_demo_data_and_serves(tmp_path: Any) -> None:
                 if time.monotonic() > deadline:
                     raise
                 time.sleep(0.05)
-        handle = BackendHandle.connect(f"http://127.0.0.1:{port}")
+        handle = BackendHandle.connect(f"http://127.0.0.1:{port}", "from-the-environment")
         r = httpx.post(
             handle.api_url + "/auth/login", json={"email": EMP2, "password": PASSWORDS[EMP2]}
         )
         assert r.status_code == 200
+        assert handle.requests["/api/v1/auth/login"] == 1  # a control call, with the secret
+        assert httpx.get(handle.url + "/_test/stats").status_code == 403
         handle.stop()  # only closes its control client: the process is not ours to stop
     finally:
         proc.terminate()
         proc.wait(timeout=10)
+
+
+@pytest.mark.parametrize("headers", [{}, {"X-Timetray-Control": "guessed"}])
+def test_control_endpoints_refuse_a_caller_without_the_secret(
+    emp1: httpx.Client, server: BackendHandle, headers: dict[str, str]
+) -> None:
+    check_in(emp1)
+    with httpx.Client(base_url=server.url, timeout=10, headers=headers) as stranger:
+        assert stranger.post("/_test/reset").status_code == 403
+        assert stranger.post("/_test/clock", json={"advance_seconds": 3600}).status_code == 403
+        assert stranger.get("/_test/stats").status_code == 403
+    assert emp1.get("/attendance/active").json() is not None  # the reset did not happen
+    with httpx.Client(base_url=server.url, timeout=10, headers=server.control_headers) as owner:
+        assert owner.get("/_test/clock").json()["offset_seconds"] == 0  # nor the clock move
+        assert owner.post("/_test/reset").status_code == 200
+    relogin(emp1, server)
+    assert emp1.get("/attendance/active").json() is None  # with the secret, it did
+
+
+def test_each_server_has_its_own_control_secret() -> None:
+    with start_in_thread(port=0) as one, start_in_thread(port=0) as two:
+        assert one.control_secret != two.control_secret
+        with httpx.Client(base_url=two.url, headers=one.control_headers) as wrong:
+            assert wrong.get("/_test/stats").status_code == 403

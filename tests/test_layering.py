@@ -62,3 +62,31 @@ def test_ui_does_no_http_or_sql() -> None:
 def test_only_the_shim_imports_pyside() -> None:
     files = [f for f in _sources("app/ui") if f.name != "qt.py"]
     assert _offenders(files, ("PySide6",)) == []
+
+
+def test_settings_schema_is_a_leaf() -> None:
+    """The table every settings layer reads imports nothing of the app, so no layer cycles."""
+    assert _offenders(_sources("app/settings_schema.py"), ("app", "httpx", "PySide6")) == []
+
+
+def test_policy_does_not_import_the_settings_layers() -> None:
+    """``app.config`` merges policy with the other layers; policy must not need it back."""
+    assert _offenders(_sources("app/policy"), ("app.config", "app.ui", "app.core")) == []
+
+
+def test_config_and_policy_import_without_a_cycle() -> None:
+    """Each imports on its own in a fresh interpreter, whichever comes first."""
+    import subprocess
+    import sys
+
+    for first in ("app.policy", "app.config", "app.policy.schema"):
+        done = subprocess.run(
+            [sys.executable, "-c", f"import {first}"], cwd=ROOT, capture_output=True, text=True
+        )
+        assert done.returncode == 0, done.stderr
+
+
+@pytest.mark.parametrize("part", ["app", "offline_queue"])
+def test_production_code_never_imports_the_tests(part: str) -> None:
+    # The demo reaches the contract test server across a process boundary (app/demo.py).
+    assert _offenders(_sources(part), ("tests",)) == []

@@ -8,7 +8,9 @@ from pathlib import Path
 
 import pytest
 
+from app.api import TokenStore, redaction
 from app.logging_setup import LOG_FILE_NAME, configure
+from tests.api.conftest import memory_keyring  # noqa: F401 (a fixture)
 
 JWT = "eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiIxIn0.c2lnbmF0dXJlLXBhcnQ"
 
@@ -59,3 +61,68 @@ def test_configuring_twice_does_not_double_lines(log_file: Path, tmp_path: Path)
     configure(tmp_path, stderr=False)
     logging.getLogger("app.test").info("exactly once")
     assert _read(log_file).count("exactly once") == 1
+
+
+OPAQUE = "rt_9fK2mQx7Lw0pZs4VbN8c"  # an opaque (non-JWT) refresh token
+
+
+@pytest.fixture
+def no_held_tokens() -> Iterator[None]:
+    redaction.forget_all()
+    yield
+    redaction.forget_all()
+
+
+def test_a_traceback_carrying_a_token_is_redacted(log_file: Path) -> None:
+    try:
+        raise RuntimeError(f"proxy echoed Authorization: Bearer {JWT}")
+    except RuntimeError:
+        logging.getLogger("app.test").exception("refresh failed")
+    text = _read(log_file)
+    assert "Traceback" in text and "refresh failed" in text
+    assert JWT not in text
+    assert "Bearer <redacted>" in text
+
+
+def test_an_opaque_refresh_token_in_a_body_or_traceback_is_redacted(log_file: Path) -> None:
+    log = logging.getLogger("app.test")
+    log.warning("request body %s", {"refresh_token": OPAQUE})
+    try:
+        raise ValueError(f'bad answer: {{"refresh_token":"{OPAQUE}","password": "hunter2 x"}}')
+    except ValueError:
+        log.exception("renewal")
+    log.info("login with password=%s", "Employee1234!")
+    text = _read(log_file)
+    assert OPAQUE not in text
+    assert "hunter2" not in text and "Employee1234!" not in text
+    assert "'refresh_token': '<redacted>'" in text
+    assert '"refresh_token":"<redacted>"' in text
+
+
+@pytest.mark.usefixtures("no_held_tokens", "memory_keyring")
+def test_a_token_the_store_holds_is_redacted_wherever_it_appears(log_file: Path) -> None:
+    store = TokenStore("https://hr.example.com", "emp1@example.com")
+    store.save(OPAQUE)
+    logging.getLogger("app.test").error("unexpected text from the server: %s", f"x{OPAQUE}y")
+    text = _read(log_file)
+    assert OPAQUE not in text
+    assert "x<redacted>y" in text
+
+
+def test_stderr_is_redacted_too(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    root = logging.getLogger()
+    before = list(root.handlers), root.level
+    try:
+        configure(tmp_path, stderr=True)
+        try:
+            raise RuntimeError(JWT)
+        except RuntimeError:
+            logging.getLogger("app.test").exception("boom")
+    finally:
+        for handler in list(root.handlers):
+            if handler not in before[0]:
+                handler.close()
+                root.removeHandler(handler)
+        root.setLevel(before[1])
+    err = capsys.readouterr().err
+    assert "boom" in err and JWT not in err

@@ -307,6 +307,7 @@ def test_policy_example_uncommented_is_a_valid_policy(tmp_path: Path) -> None:
         "autostart",
         "auto_resume",
         "ca_bundle",
+        "allow_insecure_http",
     }
     assert locked == {"server_url", "ca_bundle"}
 

@@ -13,14 +13,13 @@ from typing import Any
 
 import pytest
 
-from app.config import Settings, load_settings
+from app.config import Settings, autostart_allowed, load_settings
 from app.policy import (
     POLICY_KEYS,
     ManagedPrefsReader,
     RegistryPolicyReader,
     StaticPolicyReader,
     TomlPolicyReader,
-    autostart_allowed,
     default_policy_reader,
 )
 from app.policy.windows import SOURCE as REG_SOURCE
@@ -49,11 +48,12 @@ def test_documented_keys_are_setting_names() -> None:
     assert set(POLICY_KEYS) - {"locked_keys"} <= names
     assert list(POLICY_KEYS) == [
         "server_url",
-        "locked_keys",
         "poll_interval_seconds",
-        "autostart",
         "auto_resume",
+        "autostart",
         "ca_bundle",
+        "allow_insecure_http",
+        "locked_keys",
     ]
 
 

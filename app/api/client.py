@@ -28,7 +28,6 @@ from __future__ import annotations
 
 import logging
 import platform
-import ssl
 import threading
 import time
 from collections.abc import Callable
@@ -42,7 +41,7 @@ from urllib.parse import quote, urlsplit
 import httpx
 
 from app import __version__
-from app.api import errors, jwtclaims
+from app.api import bounded, errors, jwtclaims, redaction
 from app.api.models import (
     AttendanceSession,
     Break,
@@ -54,7 +53,9 @@ from app.api.models import (
     User,
 )
 from app.api.timeutil import parse_http_date, to_wire, utc_now
+from app.api.tls import tls_context
 from app.api.tokens import LockTimeout, TokenStore, normalize_server_url
+from app.settings_schema import insecure_http_refusal
 
 logger = logging.getLogger(__name__)
 
@@ -88,6 +89,9 @@ class _Access:
 class ApiClient:
     """One signed-in session against one server. See the module docstring for the rules."""
 
+    # Size and time limits of every answer (app.api.bounded); tests replace them per client.
+    read_limits: bounded.ReadLimits = bounded.ReadLimits()
+
     def __init__(
         self,
         base_url: str,
@@ -98,8 +102,13 @@ class ApiClient:
         *,
         transport: httpx.BaseTransport | None = None,
         user_agent: str | None = None,
+        allow_insecure_http: bool = False,
     ) -> None:
         self.server_url = normalize_server_url(base_url)
+        # Defence in depth: whoever builds a client, no password or token goes out in clear.
+        refusal = insecure_http_refusal(self.server_url, allowed=allow_insecure_http)
+        if refusal is not None:
+            raise ValueError(f"Refusing {self.server_url}: {refusal}.")
         self._host = urlsplit(self.server_url).netloc or self.server_url
         self._store = token_store if token_store is not None else TokenStore(self.server_url)
         self._clock = clock
@@ -108,16 +117,10 @@ class ApiClient:
         self._session = False
         self._user: User | None = None
         self._clock_offset: timedelta | None = None
-        verify: ssl.SSLContext | bool = True
-        if ca_bundle is not None:
-            path = Path(ca_bundle)
-            if not path.is_file():
-                raise ValueError(f"The CA bundle {path} does not exist or is not a file.")
-            verify = ssl.create_default_context(cafile=str(path))
         self._http = httpx.Client(
             base_url=self.server_url + API_PREFIX,
-            verify=verify,
-            trust_env=True,  # system proxy settings (HTTP(S)_PROXY, NO_PROXY) and SSL_CERT_FILE
+            verify=tls_context(ca_bundle),  # the OS trust store, or exactly the given PEM
+            trust_env=True,  # system proxy settings (HTTP(S)_PROXY, NO_PROXY)
             timeout=timeout if timeout is not None else DEFAULT_TIMEOUT,
             headers={
                 "User-Agent": user_agent or default_user_agent(),
@@ -209,9 +212,20 @@ class ApiClient:
             sent = self._clock()
             started = time.monotonic()
             try:
-                response = self._http.request(
+                request = self._http.build_request(
                     method, path, json=json, params=params, headers=headers
                 )
+                response = bounded.exchange(self._http, request, self.read_limits)
+            except bounded.BodyTooLarge as exc:
+                logger.warning("%s %s: answer over %d bytes; not read", method, path, exc.limit)
+                raise errors.ResponseTooLarge(exc.status, exc.limit) from None
+            except bounded.DeadlinePassed as exc:
+                logger.warning("%s %s: no complete answer in %g s", method, path, exc.deadline_s)
+                raise errors.Unreachable(
+                    True,
+                    f"{self._host} took more than {exc.deadline_s:g} seconds to answer; the last "
+                    "action may or may not have been saved.",
+                ) from None
             except httpx.TransportError as exc:
                 error = errors.from_transport_error(exc, self._host)
                 retry = (
@@ -262,6 +276,7 @@ class ApiClient:
     # -- session -----------------------------------------------------------------------------
 
     def _set_access(self, token: str) -> _Access:
+        redaction.hold(token)
         expires_at = jwtclaims.expiry(token)
         margin = REFRESH_MARGIN_SECONDS
         if expires_at is not None:
@@ -546,7 +561,7 @@ class ApiClient:
         """Whether the server answers its health check (no sign-in needed; never raises)."""
         try:
             response = self._send("GET", self.server_url + "/health")
-        except errors.Unreachable:
+        except (errors.Unreachable, errors.ResponseTooLarge):
             return False
         return response.status_code == 200
 

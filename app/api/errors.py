@@ -95,6 +95,21 @@ class BadResponse(ServerError):
         super().__init__(status, what, f"The server sent an unexpected answer ({what}).")
 
 
+class ResponseTooLarge(ServerError):
+    """The answer was bigger than any this API sends (``limit`` bytes); it was not read.
+    Transient like a 5xx: a proxy or a misconfigured server, not something the user did."""
+
+    def __init__(self, status: int, limit: int) -> None:
+        megabytes = limit / (1024 * 1024)
+        super().__init__(
+            status,
+            f"response over {limit} bytes",
+            f"The server sent a much larger answer than expected (over {megabytes:g} MB); "
+            "Timetray did not read it and will try again later.",
+        )
+        self.limit = limit
+
+
 class RateLimited(ApiError):
     """429: wait ``retry_after`` seconds (from the ``Retry-After`` header; None if it had none)."""
 

@@ -5,17 +5,23 @@ tray and the CLI may run at the same time. So the keyring entry is the one sourc
 re-read right before every refresh (another process may have rotated it), refreshes are
 serialised across processes with a lock file, and a new token is written here before the new
 access token is used. Only when no real keyring exists does the token stay in memory, for this
-run only, and :attr:`TokenStore.warning` says so in plain words.
+run only, and :attr:`TokenStore.warning` says so in plain words, unless the person opted in
+(``timetray login --insecure-storage``, as gh does) to a file only they can read.
 """
 
 from __future__ import annotations
 
+import contextlib
 import functools
+import json
 import logging
+import os
+import tempfile
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from typing import Protocol
 
 import filelock
 import keyring
@@ -23,12 +29,17 @@ import keyring.errors
 from keyring.backend import KeyringBackend
 from keyring.backends import chainer, fail, null
 
+from app.api import redaction
+
 logger = logging.getLogger(__name__)
 
 SERVICE = "timetray"
 NO_KEYRING_WARNING = (
-    "No system keyring is available: you will need to sign in again next time Timetray starts."
+    "No system keyring is available: you will need to sign in again next time Timetray starts "
+    "(run a Secret Service such as gnome-keyring, or sign in with "
+    "`timetray login --insecure-storage` to keep it in a file only you can read)."
 )
+TOKEN_FILE_NAME = "sign-in-token.json"
 KEYRING_FAILED_WARNING = (
     "The system keyring refused to store your sign-in: you will need to sign in again next "
     "time Timetray starts."
@@ -48,17 +59,90 @@ def normalize_server_url(url: str) -> str:
     return url
 
 
-def _is_os_keyring(backend: KeyringBackend) -> bool:
-    """True for a real OS keyring. The fail/null backends store nothing, and keyrings.alt keeps
-    secrets in files (the token must never land in a file)."""
-    if isinstance(backend, fail.Keyring | null.Keyring):
-        return False
-    if type(backend).__module__.startswith("keyrings.alt"):
-        return False
+class SecretBackend(Protocol):
+    """What the token store needs of a keyring: keyring's own backends and :class:`TokenFile`."""
+
+    def get_password(self, service: str, username: str) -> str | None: ...
+    def set_password(self, service: str, username: str, password: str) -> None: ...
+    def delete_password(self, service: str, username: str) -> None: ...
+
+
+def _storing_backend(backend: KeyringBackend) -> KeyringBackend:
+    """The backend that will really hold the token. A chainer stores in its first backend, so
+    that one is judged and used alone: with keyrings.alt installed beside a working Secret
+    Service the chain also holds plaintext files, which must neither disable the real keyring
+    nor ever receive the token."""
     if isinstance(backend, chainer.ChainerBackend):
         chained = list(backend.backends)
-        return bool(chained) and all(_is_os_keyring(b) for b in chained)
-    return True
+        if not chained:
+            empty: KeyringBackend = fail.Keyring()  # type: ignore[no-untyped-call]
+            return empty
+        return _storing_backend(chained[0])
+    return backend
+
+
+def _is_os_keyring(backend: KeyringBackend) -> bool:
+    """True for a real OS keyring. The fail/null backends store nothing, and keyrings.alt keeps
+    secrets in files the person never chose."""
+    if isinstance(backend, fail.Keyring | null.Keyring):
+        return False
+    return not type(backend).__module__.startswith("keyrings.alt")
+
+
+class TokenFile:
+    """The sign-in kept in a file, for hosts with no OS keyring, only when the person asked for
+    it (``timetray login --insecure-storage``) and machine policy allows it.
+
+    The file is created 0600 in a 0700 folder and replaced atomically; it is deleted when its
+    last entry is, so a later sign-in goes back to the keyring, the only silent path."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+
+    def exists(self) -> bool:
+        return self.path.exists()
+
+    def _read(self) -> dict[str, str]:
+        try:
+            data = json.loads(self.path.read_text(encoding="utf-8"))
+        except FileNotFoundError:
+            return {}
+        except (OSError, ValueError) as exc:
+            logger.warning("The sign-in file %s cannot be read: %s", self.path, type(exc).__name__)
+            return {}
+        return {str(k): str(v) for k, v in data.items()} if isinstance(data, dict) else {}
+
+    def _write(self, entries: dict[str, str]) -> None:
+        if not entries:
+            with contextlib.suppress(FileNotFoundError):
+                self.path.unlink()
+            return
+        self.path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(prefix=".sign-in-", dir=self.path.parent)  # mode 0600
+        try:
+            with os.fdopen(fd, "w", encoding="utf-8") as handle:
+                json.dump(entries, handle)
+                handle.flush()
+                os.fsync(handle.fileno())
+            os.replace(tmp, self.path)
+        except BaseException:
+            with contextlib.suppress(OSError):
+                os.unlink(tmp)
+            raise
+
+    def get_password(self, service: str, username: str) -> str | None:
+        return self._read().get(f"{service}|{username}")
+
+    def set_password(self, service: str, username: str, password: str) -> None:
+        entries = self._read()
+        entries[f"{service}|{username}"] = password
+        self._write(entries)
+
+    def delete_password(self, service: str, username: str) -> None:
+        entries = self._read()
+        if entries.pop(f"{service}|{username}", None) is None:
+            raise keyring.errors.PasswordDeleteError("not stored")
+        self._write(entries)
 
 
 def _unusable_backend(exc: Exception) -> KeyringBackend:
@@ -81,7 +165,9 @@ class TokenStore:
 
     ``keyring_backend`` overrides the process-wide keyring (tests, or a caller that picked one);
     ``lock_path`` is a file in the app's data dir that serialises refreshes between processes
-    (None: only this process is coordinated).
+    (None: only this process is coordinated). ``token_file`` is where an opted-in file store
+    lives (None: machine policy forbids it): it is used when ``use_token_file`` (the person
+    asked for it now) or when it already exists (they asked for it at an earlier sign-in).
     """
 
     def __init__(
@@ -92,6 +178,8 @@ class TokenStore:
         *,
         keyring_backend: KeyringBackend | None = None,
         lock_timeout: float = 30.0,
+        token_file: Path | None = None,
+        use_token_file: bool = False,
     ) -> None:
         self.server_url = normalize_server_url(server_url)
         self._email = email.strip().lower() if email else None
@@ -103,10 +191,20 @@ class TokenStore:
         if lock_path is not None:
             lock_path.parent.mkdir(parents=True, exist_ok=True)
             self._file_lock = filelock.FileLock(str(lock_path), timeout=lock_timeout)
-        self.persistent = _is_os_keyring(self._backend())
+        self._file = (
+            TokenFile(token_file)
+            if token_file is not None and (use_token_file or token_file.exists())
+            else None
+        )
+        self.persistent = self._file is not None or _is_os_keyring(self._keyring())
         self.warning: str | None = None if self.persistent else NO_KEYRING_WARNING
         if not self.persistent:
             _warn_once("No usable system keyring; the sign-in is kept in memory for this run")
+
+    @property
+    def in_file(self) -> Path | None:
+        """The file holding the sign-in when the person opted in to one, to tell them so."""
+        return self._file.path if self._file is not None else None
 
     # -- identity ---------------------------------------------------------------------------
 
@@ -128,14 +226,17 @@ class TokenStore:
             raise ValueError("TokenStore has no e-mail yet")
         return f"{self.server_url}|{self._email}"
 
-    def _backend(self) -> KeyringBackend:
+    def _backend(self) -> SecretBackend:
+        return self._file if self._file is not None else self._keyring()
+
+    def _keyring(self) -> KeyringBackend:
         if self._explicit_backend is not None:
-            return self._explicit_backend
+            return _storing_backend(self._explicit_backend)
         try:
             backend: KeyringBackend = keyring.get_keyring()
         except Exception as exc:  # e.g. a PYTHON_KEYRING_BACKEND naming a missing class
             return _unusable_backend(exc)
-        return backend
+        return _storing_backend(backend)
 
     def _fall_back_to_memory(self, warning: str) -> None:
         if self.persistent:
@@ -158,11 +259,13 @@ class TokenStore:
             # Presenting a possibly stale copy could revoke the session, so report "none".
             logger.warning("Could not read the sign-in from the keyring: %s", type(exc).__name__)
             return None
+        redaction.hold(token)  # whatever its shape, it never reaches the log
         return token
 
     def save(self, token: str) -> None:
         """Store a (rotated) refresh token; on a keyring failure keep it in memory and say so."""
         username = self.username
+        redaction.hold(token)
         if self.persistent:
             try:
                 self._backend().set_password(SERVICE, username, token)

@@ -43,6 +43,7 @@ class Session:
             server_url,
             token_store=tokens,
             ca_bundle=self.core.settings.ca_bundle,
+            allow_insecure_http=self.core.settings.allow_insecure_http,
             clock=self.core._now,
         )
 

@@ -1,24 +1,22 @@
 """Machine policy set by IT: one documented set of keys, read the native way on each OS.
 
-Keys (snake_case in the Linux TOML file, CamelCase in the Windows registry and macOS managed
-preferences): ``server_url``/``ServerUrl``, ``locked_keys``/``LockedKeys`` (setting names the
-user may not change), ``poll_interval_seconds``/``PollIntervalSeconds``,
-``autostart``/``Autostart``, ``auto_resume``/``AutoResume``, ``ca_bundle``/``CaBundle``.
-See docs/deployment.md. Readers never raise on bad input: they report problems in words.
+The keys are those of :data:`app.settings_schema.POLICY_KEYS` (snake_case in the Linux TOML
+file, CamelCase in the Windows registry and macOS managed preferences; see
+docs/deployment.md). Readers never raise on bad input: they report problems in words. This
+package knows nothing of the other settings layers: ``app.config`` merges policy with them.
 """
 
 from __future__ import annotations
 
 import sys
 from collections.abc import Iterable, Mapping
-from pathlib import Path
 from typing import Any, Protocol
 
-from app.config import SETTING_NAMES
 from app.policy.linux import TomlPolicyReader
 from app.policy.macos import ManagedPrefsReader
 from app.policy.schema import POLICY_KEYS, PolicyResult, validate_policy
 from app.policy.windows import RegistryPolicyReader
+from app.settings_schema import LOCKED_KEYS, SETTING_NAMES
 
 __all__ = [
     "POLICY_KEYS",
@@ -28,7 +26,6 @@ __all__ = [
     "RegistryPolicyReader",
     "StaticPolicyReader",
     "TomlPolicyReader",
-    "autostart_allowed",
     "default_policy_reader",
 ]
 
@@ -57,9 +54,9 @@ class StaticPolicyReader:
         self._source = source
         # Code may pin any setting, not only the documented policy keys.
         self._result = validate_policy(
-            {**(values or {}), "locked_keys": list(locked)},
+            {**(values or {}), LOCKED_KEYS: list(locked)},
             source,
-            known=SETTING_NAMES | {"locked_keys"},
+            known=SETTING_NAMES | {LOCKED_KEYS},
         )
 
     @property
@@ -79,19 +76,3 @@ def default_policy_reader(platform: str | None = None) -> PolicyReader:
     if plat == "darwin":
         return ManagedPrefsReader()
     return TomlPolicyReader()
-
-
-def autostart_allowed(
-    *, policy: PolicyReader | None = None, config_dir: Path | None = None
-) -> bool:
-    """Whether a start-at-login launch (``timetray --autostart``) should go on.
-
-    The system-wide autostart entry (``/etc/xdg/autostart``, the MSI's Run key) starts the app
-    for everybody; this is the check that makes it quietly do nothing when policy turns autostart
-    off, or when the user switched it off in their settings (unless policy locks it on).
-    Environment and command-line layers are deliberately left out: a login session's
-    environment is not a choice the user made about autostart.
-    """
-    from app.config import load_settings
-
-    return load_settings(config_dir=config_dir, env={}, cli=None, policy=policy).values.autostart

@@ -1,5 +1,6 @@
-"""The one documented set of machine-policy keys, and their validation.
+"""Validation of machine policy, the same on every platform.
 
+Which keys policy may set, and how each is checked, comes from :mod:`app.settings_schema`.
 Every reader (TOML file, Windows registry, macOS managed preferences) turns its native format
 into ``{native name: python value}`` and hands it here, so the rules, and the wording of a
 problem ("<source>: <key as the admin wrote it>: <why>"), are the same on every platform.
@@ -11,17 +12,15 @@ import re
 from collections.abc import Iterable, Mapping
 from typing import Any, NamedTuple
 
-from app.config import SETTING_NAMES, validate_setting
+from app.settings_schema import (
+    LOCKED_KEYS,
+    POLICY_KEYS,
+    SETTING_NAMES,
+    check_layer,
+    validate_setting,
+)
 
-# Canonical (snake_case, as in the Linux TOML file) -> CamelCase (registry / plist).
-POLICY_KEYS: dict[str, str] = {
-    "server_url": "ServerUrl",
-    "locked_keys": "LockedKeys",
-    "poll_interval_seconds": "PollIntervalSeconds",
-    "autostart": "Autostart",
-    "auto_resume": "AutoResume",
-    "ca_bundle": "CaBundle",
-}
+__all__ = ["POLICY_KEYS", "PolicyResult", "setting_name", "validate_policy"]
 
 
 class PolicyResult(NamedTuple):
@@ -73,7 +72,7 @@ def validate_policy(
                 f"{source}: {shown}: not a policy key (known: {', '.join(POLICY_KEYS)}); ignored"
             )
             continue
-        if key == "locked_keys":
+        if key == LOCKED_KEYS:
             names, bad = _locked_names(value, source, shown)
             locked |= names
             problems.extend(bad)
@@ -82,4 +81,9 @@ def validate_policy(
             values[key] = validate_setting(key, value)
         except ValueError as exc:
             problems.append(f"{source}: {shown}: {exc}")
+    shown_as = {setting_name(shown): shown for shown in raw}
+    allowed_http = bool(values.get("allow_insecure_http", False))
+    for key, why in check_layer(values, insecure_http_allowed=allowed_http).items():
+        del values[key]  # dropped; when locked, it stays locked at its default (fail closed)
+        problems.append(f"{source}: {shown_as.get(key, key)}: {why}")
     return PolicyResult(values, locked, problems)

@@ -12,12 +12,16 @@ import os
 from typing import Any, Protocol, cast
 
 from app.policy.schema import PolicyResult, setting_name, validate_policy
+from app.settings_schema import LOCKED_KEYS, OPTIONS, POLICY_KEYS
 
 SUBKEY = r"SOFTWARE\Policies\Timetray"
 SOURCE = "HKLM\\" + SUBKEY
 
-_STRING_KEYS = {"server_url", "ca_bundle"}
-_NUMBER_KEYS = {"poll_interval_seconds", "autostart", "auto_resume"}
+# How Group Policy stores each policy key follows from its type in the settings table.
+_NUMBER_KEYS = {
+    k for k in POLICY_KEYS if k in OPTIONS and OPTIONS[k].kind.registry.startswith("REG_DWORD")
+}
+_STRING_KEYS = {k for k in POLICY_KEYS if k in OPTIONS} - _NUMBER_KEYS
 
 
 class WinregModule(Protocol):
@@ -103,7 +107,7 @@ class RegistryPolicyReader:
             if kind in (reg.REG_DWORD, reg.REG_QWORD):
                 return data
             return _Problem(f"expected a REG_DWORD number, got {_type_name(reg, kind)}")
-        if key == "locked_keys":
+        if key == LOCKED_KEYS:
             if kind in (reg.REG_MULTI_SZ, reg.REG_SZ):
                 return data
             return _Problem(f"expected a REG_MULTI_SZ list, got {_type_name(reg, kind)}")

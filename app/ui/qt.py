@@ -15,243 +15,100 @@ import importlib
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
-    from PySide6.QtCore import (
-        QByteArray,
-        QDate,
-        QDateTime,
-        QElapsedTimer,
-        QEvent,
-        QObject,
-        QPoint,
-        QPointF,
-        QRect,
-        QRectF,
-        QSize,
-        Qt,
-        QTime,
-        QTimer,
-        Signal,
-        Slot,
-    )
-    from PySide6.QtGui import (
-        QAction,
-        QActionGroup,
-        QCloseEvent,
-        QColor,
-        QCursor,
-        QFont,
-        QFontMetricsF,
-        QGuiApplication,
-        QIcon,
-        QImage,
-        QKeyEvent,
-        QKeySequence,
-        QMouseEvent,
-        QPainter,
-        QPainterPath,
-        QPaintEvent,
-        QPalette,
-        QPen,
-        QPixmap,
-        QResizeEvent,
-        QShowEvent,
-    )
-    from PySide6.QtNetwork import (
-        QLocalServer,
-        QLocalSocket,
-    )
-    from PySide6.QtWidgets import (
-        QAbstractItemView,
-        QApplication,
-        QCheckBox,
-        QComboBox,
-        QDateEdit,
-        QDialog,
-        QDialogButtonBox,
-        QDoubleSpinBox,
-        QFileDialog,
-        QFormLayout,
-        QFrame,
-        QHBoxLayout,
-        QHeaderView,
-        QLabel,
-        QLineEdit,
-        QListWidget,
-        QListWidgetItem,
-        QMenu,
-        QMessageBox,
-        QPlainTextEdit,
-        QProgressBar,
-        QPushButton,
-        QSizePolicy,
-        QSpinBox,
-        QSystemTrayIcon,
-        QTableWidget,
-        QTableWidgetItem,
-        QTimeEdit,
-        QTreeWidget,
-        QTreeWidgetItem,
-        QVBoxLayout,
-        QWidget,
-        QWidgetAction,
-    )
+    from PySide6.QtCore import QByteArray as QByteArray
+    from PySide6.QtCore import QDate as QDate
+    from PySide6.QtCore import QDateTime as QDateTime
+    from PySide6.QtCore import QElapsedTimer as QElapsedTimer
+    from PySide6.QtCore import QEvent as QEvent
+    from PySide6.QtCore import QObject as QObject
+    from PySide6.QtCore import QPoint as QPoint
+    from PySide6.QtCore import QPointF as QPointF
+    from PySide6.QtCore import QRect as QRect
+    from PySide6.QtCore import QRectF as QRectF
+    from PySide6.QtCore import QSize as QSize
+    from PySide6.QtCore import QSocketNotifier as QSocketNotifier
+    from PySide6.QtCore import Qt as Qt
+    from PySide6.QtCore import QTime as QTime
+    from PySide6.QtCore import QTimer as QTimer
+    from PySide6.QtCore import Signal as Signal
+    from PySide6.QtCore import Slot as Slot
+    from PySide6.QtGui import QAction as QAction
+    from PySide6.QtGui import QActionGroup as QActionGroup
+    from PySide6.QtGui import QCloseEvent as QCloseEvent
+    from PySide6.QtGui import QColor as QColor
+    from PySide6.QtGui import QCursor as QCursor
+    from PySide6.QtGui import QFont as QFont
+    from PySide6.QtGui import QFontMetricsF as QFontMetricsF
+    from PySide6.QtGui import QGuiApplication as QGuiApplication
+    from PySide6.QtGui import QIcon as QIcon
+    from PySide6.QtGui import QImage as QImage
+    from PySide6.QtGui import QKeyEvent as QKeyEvent
+    from PySide6.QtGui import QKeySequence as QKeySequence
+    from PySide6.QtGui import QMouseEvent as QMouseEvent
+    from PySide6.QtGui import QPainter as QPainter
+    from PySide6.QtGui import QPainterPath as QPainterPath
+    from PySide6.QtGui import QPaintEvent as QPaintEvent
+    from PySide6.QtGui import QPalette as QPalette
+    from PySide6.QtGui import QPen as QPen
+    from PySide6.QtGui import QPixmap as QPixmap
+    from PySide6.QtGui import QShowEvent as QShowEvent
+    from PySide6.QtNetwork import QLocalServer as QLocalServer
+    from PySide6.QtNetwork import QLocalSocket as QLocalSocket
+    from PySide6.QtWidgets import QAbstractItemView as QAbstractItemView
+    from PySide6.QtWidgets import QApplication as QApplication
+    from PySide6.QtWidgets import QCheckBox as QCheckBox
+    from PySide6.QtWidgets import QComboBox as QComboBox
+    from PySide6.QtWidgets import QDateEdit as QDateEdit
+    from PySide6.QtWidgets import QDialog as QDialog
+    from PySide6.QtWidgets import QDialogButtonBox as QDialogButtonBox
+    from PySide6.QtWidgets import QDoubleSpinBox as QDoubleSpinBox
+    from PySide6.QtWidgets import QFileDialog as QFileDialog
+    from PySide6.QtWidgets import QFormLayout as QFormLayout
+    from PySide6.QtWidgets import QHBoxLayout as QHBoxLayout
+    from PySide6.QtWidgets import QHeaderView as QHeaderView
+    from PySide6.QtWidgets import QLabel as QLabel
+    from PySide6.QtWidgets import QLineEdit as QLineEdit
+    from PySide6.QtWidgets import QListWidget as QListWidget
+    from PySide6.QtWidgets import QListWidgetItem as QListWidgetItem
+    from PySide6.QtWidgets import QMenu as QMenu
+    from PySide6.QtWidgets import QMessageBox as QMessageBox
+    from PySide6.QtWidgets import QPlainTextEdit as QPlainTextEdit
+    from PySide6.QtWidgets import QProgressBar as QProgressBar
+    from PySide6.QtWidgets import QPushButton as QPushButton
+    from PySide6.QtWidgets import QSizePolicy as QSizePolicy
+    from PySide6.QtWidgets import QSpinBox as QSpinBox
+    from PySide6.QtWidgets import QSystemTrayIcon as QSystemTrayIcon
+    from PySide6.QtWidgets import QTableWidget as QTableWidget
+    from PySide6.QtWidgets import QTableWidgetItem as QTableWidgetItem
+    from PySide6.QtWidgets import QTimeEdit as QTimeEdit
+    from PySide6.QtWidgets import QTreeWidget as QTreeWidget
+    from PySide6.QtWidgets import QTreeWidgetItem as QTreeWidgetItem
+    from PySide6.QtWidgets import QVBoxLayout as QVBoxLayout
+    from PySide6.QtWidgets import QWidget as QWidget
+    from PySide6.QtWidgets import QWidgetAction as QWidgetAction
 
+# Each name's home module. The imports above are what mypy sees (``X as X`` re-exports them);
+# tests/ui/test_qt_shim.py checks that the two agree.
 _HOME: dict[str, str] = {
-    "QAbstractItemView": "QtWidgets",
-    "QAction": "QtGui",
-    "QActionGroup": "QtGui",
-    "QApplication": "QtWidgets",
-    "QByteArray": "QtCore",
-    "QCheckBox": "QtWidgets",
-    "QCloseEvent": "QtGui",
-    "QColor": "QtGui",
-    "QComboBox": "QtWidgets",
-    "QCursor": "QtGui",
-    "QDate": "QtCore",
-    "QDateEdit": "QtWidgets",
-    "QDateTime": "QtCore",
-    "QDialog": "QtWidgets",
-    "QDialogButtonBox": "QtWidgets",
-    "QDoubleSpinBox": "QtWidgets",
-    "QElapsedTimer": "QtCore",
-    "QEvent": "QtCore",
-    "QFileDialog": "QtWidgets",
-    "QFont": "QtGui",
-    "QFontMetricsF": "QtGui",
-    "QFormLayout": "QtWidgets",
-    "QFrame": "QtWidgets",
-    "QGuiApplication": "QtGui",
-    "QHBoxLayout": "QtWidgets",
-    "QHeaderView": "QtWidgets",
-    "QIcon": "QtGui",
-    "QImage": "QtGui",
-    "QKeyEvent": "QtGui",
-    "QKeySequence": "QtGui",
-    "QLabel": "QtWidgets",
-    "QLineEdit": "QtWidgets",
-    "QListWidget": "QtWidgets",
-    "QListWidgetItem": "QtWidgets",
-    "QLocalServer": "QtNetwork",
-    "QLocalSocket": "QtNetwork",
-    "QMenu": "QtWidgets",
-    "QMessageBox": "QtWidgets",
-    "QMouseEvent": "QtGui",
-    "QObject": "QtCore",
-    "QPaintEvent": "QtGui",
-    "QPainter": "QtGui",
-    "QPainterPath": "QtGui",
-    "QPalette": "QtGui",
-    "QPen": "QtGui",
-    "QPixmap": "QtGui",
-    "QShowEvent": "QtGui",
-    "QPlainTextEdit": "QtWidgets",
-    "QPoint": "QtCore",
-    "QPointF": "QtCore",
-    "QProgressBar": "QtWidgets",
-    "QPushButton": "QtWidgets",
-    "QRect": "QtCore",
-    "QRectF": "QtCore",
-    "QResizeEvent": "QtGui",
-    "QSize": "QtCore",
-    "QSizePolicy": "QtWidgets",
-    "QSpinBox": "QtWidgets",
-    "QSystemTrayIcon": "QtWidgets",
-    "QTableWidget": "QtWidgets",
-    "QTableWidgetItem": "QtWidgets",
-    "QTime": "QtCore",
-    "QTimeEdit": "QtWidgets",
-    "QTimer": "QtCore",
-    "QTreeWidget": "QtWidgets",
-    "QTreeWidgetItem": "QtWidgets",
-    "QVBoxLayout": "QtWidgets",
-    "QWidget": "QtWidgets",
-    "QWidgetAction": "QtWidgets",
-    "Qt": "QtCore",
-    "Signal": "QtCore",
-    "Slot": "QtCore",
+    "QtCore": "QByteArray QDate QDateTime QElapsedTimer QEvent QObject QPoint QRect QSize Qt"
+    " QSocketNotifier QTime QTimer Signal Slot QPointF QRectF",
+    "QtGui": "QAction QActionGroup QCloseEvent QColor QCursor QFont QFontMetricsF QGuiApplication"
+    " QIcon QImage QKeyEvent QKeySequence QPainter QPainterPath QPalette QPen QPixmap"
+    " QShowEvent QMouseEvent QPaintEvent",
+    "QtNetwork": "QLocalServer QLocalSocket",
+    "QtWidgets": "QAbstractItemView QApplication QCheckBox QComboBox QDateEdit QDialog"
+    " QDialogButtonBox QDoubleSpinBox QFileDialog QFormLayout QHBoxLayout QLabel QLineEdit"
+    " QListWidget QListWidgetItem QMenu QMessageBox QPlainTextEdit QPushButton QSpinBox"
+    " QSystemTrayIcon QTimeEdit QTreeWidget QTreeWidgetItem QVBoxLayout QWidget QWidgetAction"
+    " QHeaderView QProgressBar QSizePolicy QTableWidget QTableWidgetItem",
 }
+HOME: dict[str, str] = {name: module for module, names in _HOME.items() for name in names.split()}
 
 
 def __getattr__(name: str) -> Any:
-    module = _HOME.get(name)
+    module = HOME.get(name)
     if module is None:
         raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
     value = getattr(importlib.import_module(f"PySide6.{module}"), name)
     globals()[name] = value  # the next lookup is a plain module attribute
     return value
-
-
-__all__ = [
-    "QAbstractItemView",
-    "QAction",
-    "QActionGroup",
-    "QApplication",
-    "QByteArray",
-    "QCheckBox",
-    "QCloseEvent",
-    "QColor",
-    "QComboBox",
-    "QCursor",
-    "QDate",
-    "QDateEdit",
-    "QDateTime",
-    "QDialog",
-    "QDialogButtonBox",
-    "QDoubleSpinBox",
-    "QElapsedTimer",
-    "QEvent",
-    "QFileDialog",
-    "QFont",
-    "QFontMetricsF",
-    "QFormLayout",
-    "QFrame",
-    "QGuiApplication",
-    "QHBoxLayout",
-    "QHeaderView",
-    "QIcon",
-    "QImage",
-    "QKeyEvent",
-    "QKeySequence",
-    "QLabel",
-    "QLineEdit",
-    "QListWidget",
-    "QListWidgetItem",
-    "QLocalServer",
-    "QLocalSocket",
-    "QMenu",
-    "QMessageBox",
-    "QMouseEvent",
-    "QObject",
-    "QPaintEvent",
-    "QPainter",
-    "QPainterPath",
-    "QPalette",
-    "QPen",
-    "QPixmap",
-    "QPlainTextEdit",
-    "QPoint",
-    "QPointF",
-    "QProgressBar",
-    "QPushButton",
-    "QRect",
-    "QRectF",
-    "QResizeEvent",
-    "QShowEvent",
-    "QSize",
-    "QSizePolicy",
-    "QSpinBox",
-    "QSystemTrayIcon",
-    "QTableWidget",
-    "QTableWidgetItem",
-    "QTime",
-    "QTimeEdit",
-    "QTimer",
-    "QTreeWidget",
-    "QTreeWidgetItem",
-    "QVBoxLayout",
-    "QWidget",
-    "QWidgetAction",
-    "Qt",
-    "Signal",
-    "Slot",
-]

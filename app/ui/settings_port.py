@@ -3,7 +3,8 @@
 ``app.config`` owns the settings, their defaults and their validation; this adapter only gives
 the UI three verbs over an ``app.config.LoadedSettings`` (``get``, ``locked``, ``apply``), so
 the UI never writes a key that policy has locked and never keeps a second copy of a default.
-Tests hand in a ``LoadedSettings`` built in memory and a ``save`` that records the changes.
+Tests hand in a ``LoadedSettings`` built by :func:`in_memory` and a ``save`` that records
+the changes.
 """
 
 from __future__ import annotations
@@ -36,28 +37,10 @@ def in_memory(
     )
 
 
-def coerce(loaded: LoadedSettings | Any) -> LoadedSettings:
-    """A ``LoadedSettings`` from anything shaped like one (``.values``, ``.locked``,
-    ``.problems``), so a test can hand in a plain namespace; missing values are
-    ``app.config``'s defaults."""
-    if loaded is None:
-        return in_memory()
-    if isinstance(loaded, LoadedSettings):
-        return loaded
-    values = getattr(loaded, "values", None)
-    if not isinstance(values, Settings):
-        known = {n: getattr(values, n) for n in SETTING_NAMES if hasattr(values, n)}
-        values = Settings(**known)
-    return replace(
-        in_memory(values, frozenset(getattr(loaded, "locked", None) or ())),
-        problems=tuple(str(p) for p in (getattr(loaded, "problems", None) or ())),
-    )
-
-
 class SettingsPort:
     def __init__(
         self,
-        loaded: LoadedSettings | Any = None,
+        loaded: LoadedSettings | None = None,
         *,
         save: SaveFn | None = None,
         reload: ReloadFn | None = None,
@@ -65,7 +48,7 @@ class SettingsPort:
         """``save(changes)`` writes the changes; when it returns a ``LoadedSettings`` (as
         ``app.config.save_user_settings`` does) that becomes the view, else ``reload()`` is
         asked for one, else the changes are kept in memory for this run."""
-        self._loaded = coerce(loaded)
+        self._loaded = loaded if loaded is not None else in_memory()
         self._save = save
         self._reload = reload
 
@@ -120,7 +103,7 @@ class SettingsPort:
             self._loaded = answer
         elif self._reload is not None:
             try:
-                self._loaded = coerce(self._reload())
+                self._loaded = self._reload()
             except Exception:
                 log.exception("reloading settings failed; keeping the saved values in memory")
                 self._keep(allowed)

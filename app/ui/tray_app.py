@@ -9,80 +9,48 @@ from __future__ import annotations
 import logging
 import sys
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from app import APP_NAME, __version__
 
+if TYPE_CHECKING:
+    from app.demo import DemoSession
+
 log = logging.getLogger(__name__)
 
-DEMO_EMAIL = "emp1@example.com"
-DEMO_PASSWORD = "Employee1234!"  # the contract test server's public demo account, not a secret
-DEMO_TASK_ID = "60000000-0000-4000-8000-000000000003"  # "Implement tray sync"
-DEMO_ELAPSED_MINUTES = 67  # the sample timer starts this long ago (icon shows "1:07")
 SMOKE_QUIT_MS = 1000
 SMOKE_TRAY_WAIT_MS = 500
 
 
-def demo_available() -> bool:
-    """True in a dev checkout: the contract test server (and FastAPI) can be imported.
-
-    The installed ``timetray`` script runs with its own folder on ``sys.path``, not the
-    checkout's, so the checkout that holds this package is added when it has the test server.
-    """
-    import importlib.util
-    import sys
-    from pathlib import Path
-
-    if importlib.util.find_spec("fastapi") is None:
-        return False
-    checkout = Path(__file__).resolve().parents[2]
-    if (checkout / "tests" / "backend" / "__init__.py").is_file() and str(checkout) not in sys.path:
-        sys.path.append(str(checkout))
-    return _find_spec_safe("tests.backend") is not None
-
-
-def _find_spec_safe(name: str) -> Any:
-    import importlib.util
-
-    try:
-        return importlib.util.find_spec(name)
-    except (ImportError, ValueError):
-        return None
-
-
-def run_tray(options: Any) -> int:
+def run_tray(options: Any, demo: DemoSession | None = None) -> int:
     """Show the icon as soon as Qt is up, then load everything else.
 
     Only the paths, logging, Qt and the icon painter come before the first paint: the settings
     (and machine policy), the core with its HTTP client, scheduler, SQLite store and keyring
     load from a zero-delay timer once the event loop runs, so the user sees Timetray answer
     in about the time of a bare Qt tray app (``bench/ui_bench.py``).
+
+    ``demo``: the demo launcher's server and account (see app/demo.py); its data folder
+    replaces the user's, while the log stays in the usual place so it outlives the demo.
     """
     from app import paths
     from app.logging_setup import configure
 
-    demo = bool(getattr(options, "demo", False))
     smoke = bool(getattr(options, "smoke_test", False))
     verbose = bool(getattr(options, "verbose", False))
     data_override = getattr(options, "data_dir", None)
     server_flag = getattr(options, "server", None)
 
-    state: dict[str, Any] = {}
-    if demo:
-        if not demo_available():
-            print(
-                f"{APP_NAME}: --demo needs a development checkout with the test server "
-                "(the tests/ folder and fastapi); this installation has neither.",
-                file=sys.stderr,
-            )
-            return 1
-        data_override = state["temp_dir"] = _make_temp_dir()
-
-    data_dir = paths.data_dir(data_override)
     configure(paths.log_dir(data_override), verbose=verbose)
-    log.info("%s %s starting (demo=%s, smoke=%s)", APP_NAME, __version__, demo, smoke)
+    if demo is not None:
+        data_override, server_flag = demo.data_dir, demo.server_url
+        log.info("starting in demo mode against the contract test server at %s", server_flag)
+    data_dir = paths.data_dir(data_override)
+    log.info("%s %s starting (demo=%s, smoke=%s)", APP_NAME, __version__, demo is not None, smoke)
+    state: dict[str, Any] = {}
 
     from app.ui.qt import QApplication, QTimer
+    from app.ui.quit_signals import QuitSignals
     from app.ui.single_instance import InstanceServer, notify_running, server_name
 
     app = QApplication.instance() or QApplication(sys.argv[:1])
@@ -93,7 +61,7 @@ def run_tray(options: Any) -> int:
     app.setQuitOnLastWindowClosed(False)
 
     name = server_name(str(data_dir.resolve()))
-    if not demo and notify_running(name):
+    if demo is None and notify_running(name):
         log.info("already running; asked the first instance to show itself")
         print(f"{APP_NAME}: already running; showing it.", file=sys.stderr)
         return 0
@@ -110,6 +78,14 @@ def run_tray(options: Any) -> int:
     instance = InstanceServer(name, bring_forward)
     instance.listen()
 
+    def end_on_signal(name: str) -> None:
+        if "controller" in state:
+            state["controller"].really_quit(name)
+        else:  # still starting: nothing to shut down yet but the loop
+            app.quit()
+
+    quit_signals = QuitSignals(end_on_signal)
+
     def finish_startup() -> None:
         try:
             _continue_startup(app, state, demo, smoke, data_dir, data_override, server_flag, early)
@@ -121,21 +97,10 @@ def run_tray(options: Any) -> int:
     try:
         code = app.exec()
     finally:
+        quit_signals.close()
         instance.close()
-        if state.get("backend") is not None:
-            state["backend"].stop()
-        if state.get("temp_dir") is not None:
-            import shutil
-
-            shutil.rmtree(state["temp_dir"], ignore_errors=True)
     log.info("%s exiting with %s", APP_NAME, code)
     return int(code)
-
-
-def _make_temp_dir() -> str:
-    import tempfile
-
-    return tempfile.mkdtemp(prefix="timetray-demo-")
 
 
 def _show_early_icon(app: Any) -> Any:
@@ -161,37 +126,24 @@ def icon_shown() -> None:
 def _continue_startup(
     app: Any,
     state: dict[str, Any],
-    demo: bool,
+    demo: DemoSession | None,
     smoke: bool,
     data_dir: Path,
     data_override: str | None,
     server_flag: str | None,
     early: Any,
 ) -> None:
-    """Everything after the first paint; fills ``state`` (backend, controller, temp_dir) so
-    ``run_tray`` can clean up whatever got started, even when a later step fails."""
+    """Everything after the first paint; puts the controller in ``state`` for the signal
+    handler and a second launch."""
     from app.ui.qt import QTimer
 
     settings_loaded = _load_settings(data_override, server_flag)
-    if not demo and not settings_loaded.values.server_url and demo_available():
-        log.info("no server configured in a dev checkout: starting in demo mode")
-        demo = True
-        data_override = state["temp_dir"] = _make_temp_dir()
-        data_dir = Path(data_override)
-
-    backend: Any = None
-    if demo:
-        from tests.backend import start_in_thread
-
-        backend = state["backend"] = start_in_thread(port=0)
-        server_flag = backend.url
-        settings_loaded = _load_settings(data_override, server_flag)
 
     from app import autostart, paths
     from app.ui.controller import TrayController
     from app.ui.settings_port import SettingsPort
 
-    if not demo:  # a .dmg installs no login item: the app registers its own (macOS only)
+    if demo is None:  # a .dmg installs no login item: the app registers its own (macOS only)
         try:
             autostart.reconcile_at_start(settings_loaded.values.autostart)
         except OSError as exc:
@@ -217,11 +169,10 @@ def _continue_startup(
     )
     state["controller"] = controller
     controller.show()
-    for problem in settings.problems:
-        controller.show_message("Settings problem", problem, "settings")
+    controller.settings_flow.report_problems()
 
-    if demo:
-        _run_demo(controller, core, backend, str(server_flag))
+    if demo is not None:
+        _run_demo(controller, core, demo)
     elif not settings.get("server_url") and not server_flag:
         controller.sign_in()
 
@@ -236,16 +187,14 @@ def _continue_startup(
         QTimer.singleShot(SMOKE_TRAY_WAIT_MS + SMOKE_QUIT_MS, finish_smoke)
 
 
-def _run_demo(controller: Any, core: Any, backend: Any, server_url: str) -> None:
-    """Sign in to the local test server, check in and start a sample timer that has run for
-    a while, so the icon shows what a working day looks like. Every step waits on the previous
-    Future through the bridge; the test server's control calls run off the GUI thread."""
+def _run_demo(controller: Any, core: Any, demo: DemoSession) -> None:
+    """Sign in to the demo server (the launcher prepared the day there), then say so."""
     from app.core.facade import CommandResult
 
-    bridge = controller.bridge
-    back = DEMO_ELAPSED_MINUTES * 60
-
-    def announce(_result: CommandResult | None = None) -> None:
+    def signed_in(result: CommandResult) -> None:
+        if not result.ok:
+            controller.show_message("Demo mode", f"Could not sign in: {result.message}")
+            return
         core.sync_now()
         controller.show_message(
             "Demo mode",
@@ -253,22 +202,9 @@ def _run_demo(controller: Any, core: Any, backend: Any, server_url: str) -> None
             "Nothing reaches a real server.",
         )
 
-    def started(result: CommandResult) -> None:
-        bridge.in_background(lambda: backend.advance_clock(back), announce)
-
-    def checked_in(result: CommandResult) -> None:
-        bridge.command("start", core.start(DEMO_TASK_ID), started)
-
-    def rewound(_none: object) -> None:
-        bridge.command("check_in", core.check_in("office"), checked_in)
-
-    def signed_in(result: CommandResult) -> None:
-        if not result.ok:
-            controller.show_message("Demo mode", f"Could not sign in: {result.message}")
-            return
-        bridge.in_background(lambda: backend.advance_clock(-back), rewound)
-
-    bridge.command("login", core.login(server_url, DEMO_EMAIL, DEMO_PASSWORD), signed_in)
+    controller.bridge.command(
+        "login", core.login(demo.server_url, demo.email, demo.password), signed_in
+    )
 
 
 def _cli_settings(server: str | None) -> dict[str, object] | None:

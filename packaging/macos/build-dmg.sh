@@ -1,12 +1,14 @@
 #!/usr/bin/env bash
 # Builds the macOS installer: PyInstaller Timetray.app (LSUIElement: no Dock icon) -> .dmg
 #   bash packaging/macos/build-dmg.sh          (on macOS, from anywhere)
-# Needs Python 3.11 with the project installed (pip install -e .[package]); uses the system's
+# Needs Python 3.11; the build dependencies are installed from packaging/requirements.lock
+# (hash-checked) into its environment first. Uses the system's
 # iconutil and hdiutil. Output: packaging/dist/Timetray-<version>.dmg (unsigned: sign and
 # notarize with your Developer ID before distributing outside the company).
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 PYTHON=${PYTHON:-python3}
+"$PYTHON" -m pip install -q --require-hashes -r packaging/requirements.lock
 VERSION=$(sed -n 's/^__version__ = "\(.*\)"$/\1/p' app/__init__.py)
 
 # The .icns from the SVG: iconutil wants name@2x pairs.

@@ -1,9 +1,13 @@
 # Builds the Windows installer: PyInstaller folder -> WiX v5 MSI.
 #   pwsh packaging/windows/build-msi.ps1            (from the repository root)
-# Needs Python 3.11 with the project installed (pip install -e .[package]) and the .NET SDK
-# (for `dotnet tool install wix`). Output: packaging/dist/timetray-<version>-x64.msi
+# Needs Python 3.11 (the build dependencies are installed from packaging\requirements.lock,
+# hash-checked, into its environment first) and the .NET SDK (for `dotnet tool install wix`).
+# Output: packaging/dist/timetray-<version>-x64.msi
 $ErrorActionPreference = "Stop"
 Set-Location (Join-Path $PSScriptRoot "..\..")
+
+python -m pip install -q --require-hashes -r packaging\requirements.lock
+if ($LASTEXITCODE -ne 0) { throw "installing packaging\requirements.lock failed" }
 
 $Version = (python -c "import app; print(app.__version__)").Trim()
 New-Item -ItemType Directory -Force packaging\build\icons | Out-Null

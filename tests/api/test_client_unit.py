@@ -286,3 +286,28 @@ def test_secrets_never_in_logs_or_error_messages(
     text = caplog.text + str(info.value) + repr(info.value)
     assert "Employee1234!" not in text
     assert "eyJ" not in text
+
+
+# --- plain http (issue 16) -------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("url", ["http://hr.example.com", "HTTP://10.1.2.3:8000/api/v1"])
+def test_the_client_refuses_plain_http_to_another_computer(url: str) -> None:
+    with pytest.raises(ValueError, match="plain http:// would send your password"):
+        ApiClient(url, transport=httpx.MockTransport(lambda r: httpx.Response(500)))
+
+
+def test_the_client_allows_loopback_and_an_explicit_policy_allowance() -> None:
+    seen: list[str] = []
+
+    def handler(request: httpx.Request) -> httpx.Response:
+        seen.append(str(request.url))
+        return httpx.Response(200, json={"status": "ok"})
+
+    for url, allowed in (("http://127.0.0.1:9", False), ("http://hr.example.com", True)):
+        client = ApiClient(url, transport=httpx.MockTransport(handler), allow_insecure_http=allowed)
+        try:
+            assert client.health() is True
+        finally:
+            client.close()
+    assert seen == ["http://127.0.0.1:9/health", "http://hr.example.com/health"]

@@ -122,3 +122,50 @@ def test_a_keyring_setting_that_cannot_load_means_memory_only_not_a_crash(
     assert store.warning == NO_KEYRING_WARNING
     store.save("eyJ.refresh.token")
     assert store.load() == "eyJ.refresh.token"
+
+
+def test_opted_in_file_keeps_the_sign_in_for_the_next_process(tmp_path: Path) -> None:
+    """Over ssh or in a container there is no keyring: `login --insecure-storage` keeps the
+    sign-in in a file only the user can read, and the next command finds it."""
+    token_file = tmp_path / "data" / "sign-in-token.json"
+    login = TokenStore(URL, "emp1@example.com", token_file=token_file, use_token_file=True)
+    assert login.persistent and login.warning is None and login.in_file == token_file
+    login.save("refresh-1")
+    assert token_file.stat().st_mode & 0o777 == 0o600
+    assert token_file.parent.stat().st_mode & 0o777 == 0o700
+    next_command = TokenStore(URL, "emp1@example.com", token_file=token_file)
+    assert next_command.load() == "refresh-1"
+    next_command.clear()
+    assert not token_file.exists()  # the last sign-in gone: back to the keyring-only path
+    assert TokenStore(URL, "emp1@example.com", token_file=token_file).in_file is None
+
+
+def test_without_the_opt_in_no_file_is_written(tmp_path: Path) -> None:
+    token_file = tmp_path / "sign-in-token.json"
+    store = TokenStore(URL, "emp1@example.com", token_file=token_file)
+    store.save("refresh-1")
+    assert not store.persistent and not token_file.exists()
+    forbidden = TokenStore(URL, "emp1@example.com", token_file=None, use_token_file=True)
+    assert forbidden.in_file is None and not forbidden.persistent  # policy said no
+
+
+def test_keyrings_alt_beside_a_real_keyring_does_not_disable_it(
+    memory_keyring: MemoryKeyring,
+) -> None:
+    from keyring.backends import chainer
+
+    class PlaintextKeyring(MemoryKeyring):
+        """Stands for keyrings.alt's file backend, which keyring chains after the real one."""
+
+        __module__ = "keyrings.alt.file"
+
+    plaintext = PlaintextKeyring()
+    chain = chainer.ChainerBackend()
+    chain_backends = [memory_keyring, plaintext]
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(chainer.ChainerBackend, "backends", property(lambda _self: chain_backends))
+        store = TokenStore(URL, "emp1@example.com", keyring_backend=chain)
+        assert store.persistent and store.warning is None
+        store.save("refresh-1")
+    assert memory_keyring.secrets[(SERVICE, f"{URL}|emp1@example.com")] == "refresh-1"
+    assert plaintext.secrets == {}

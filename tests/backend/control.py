@@ -1,17 +1,21 @@
 """The ``/_test`` control endpoints: reset, faults, tokens, clock and server-side events.
 
-They are never delayed or failed by the fault switches, and they need no authentication:
-this server only ever listens on 127.0.0.1 for tests, benches and the demo mode.
+They are never delayed or failed by the fault switches. This server only ever listens on
+127.0.0.1, but any local user or process can reach that, so every control call must carry the
+server's random secret in :data:`CONTROL_HEADER` (the handle of ``start_in_thread`` does; a
+separate ``python -m tests.backend`` takes it from ``TIMETRAY_CONTROL_SECRET`` or prints it).
+A call without it gets 403 and changes nothing.
 """
 
 from __future__ import annotations
 
 import logging
+import secrets
 import uuid
 from datetime import datetime, timedelta
-from typing import Any
+from typing import Any, Literal
 
-from fastapi import APIRouter
+from fastapi import APIRouter, Depends, Request
 from pydantic import BaseModel, Field
 
 from tests.backend.attendance import auto_checkout as close_attendance
@@ -19,13 +23,23 @@ from tests.backend.attendance import open_attendance
 from tests.backend.auth import State
 from tests.backend.clock import iso_z, to_micros
 from tests.backend.errors import ApiError
-from tests.backend.faults import DropAfterCommit, FailNext, normalize_prefix
+from tests.backend.faults import BadBody, DropAfterCommit, FailNext, normalize_prefix
 from tests.backend.state import BackendState
 from tests.backend.tasks import TaskStatus, set_status
 
 logger = logging.getLogger(__name__)
 
-router = APIRouter(prefix="/_test")
+CONTROL_HEADER = "X-Timetray-Control"
+
+
+def require_secret(request: Request, state: State) -> None:
+    given = request.headers.get(CONTROL_HEADER, "")
+    if not secrets.compare_digest(given.encode(), state.control_secret.encode()):
+        logger.warning("control call to %s refused: no or wrong secret", request.url.path)
+        raise ApiError(403, "Control endpoints need the server's secret.")
+
+
+router = APIRouter(prefix="/_test", dependencies=[Depends(require_secret)])
 
 
 class FailNextIn(BaseModel):
@@ -40,12 +54,22 @@ class DropIn(BaseModel):
     path_prefix: str | None = None
 
 
+class BadBodyIn(BaseModel):
+    count: int = Field(1, ge=0)
+    path_prefix: str | None = None
+    kind: Literal["trickle", "oversized"] = "trickle"
+    size_bytes: int = Field(4096, ge=2)
+    interval_ms: float = Field(5, ge=0)
+    declare_length: bool = False
+
+
 class FaultsIn(BaseModel):
     """Only the switches present are changed; ``count: 0`` or ``latency_ms: 0`` turns one off."""
 
     latency_ms: float | None = Field(None, ge=0)
     fail_next: FailNextIn | None = None
     drop_after_commit: DropIn | None = None
+    bad_body: BadBodyIn | None = None
 
 
 class TtlIn(BaseModel):
@@ -78,6 +102,7 @@ def reset(state: State) -> dict[str, str]:
 def set_faults(body: FaultsIn, state: State) -> dict[str, Any]:
     fail = body.fail_next
     drop = body.drop_after_commit
+    bad = body.bad_body
     state.faults.update(
         latency_ms=body.latency_ms,
         fail_next=None
@@ -88,6 +113,16 @@ def set_faults(body: FaultsIn, state: State) -> dict[str, Any]:
         drop_after_commit=None
         if drop is None
         else DropAfterCommit(drop.count, normalize_prefix(drop.path_prefix)),
+        bad_body=None
+        if bad is None
+        else BadBody(
+            bad.count,
+            normalize_prefix(bad.path_prefix),
+            bad.kind,
+            bad.size_bytes,
+            bad.interval_ms,
+            bad.declare_length,
+        ),
     )
     return state.faults.describe()
 

@@ -64,12 +64,27 @@ class DropAfterCommit:
 
 
 @dataclass
+class BadBody:
+    """A 200 whose body is hostile: ``trickle`` sends ``size_bytes`` one byte every
+    ``interval_ms`` (a slow loris answer), ``oversized`` sends ``size_bytes`` at once. The body
+    is valid JSON (blanks, then ``[]``), so only a size cap or a deadline can refuse it."""
+
+    count: int
+    path_prefix: str
+    kind: str  # "trickle" | "oversized"
+    size_bytes: int
+    interval_ms: float
+    declare_length: bool
+
+
+@dataclass
 class FaultState:
     """What the next requests should suffer. Thread-safe; counts are consumed per request."""
 
     latency_ms: float = 0.0
     fail_next: FailNext | None = None
     drop_after_commit: DropAfterCommit | None = None
+    bad_body: BadBody | None = None
     _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
 
     def clear(self) -> None:
@@ -77,6 +92,7 @@ class FaultState:
             self.latency_ms = 0.0
             self.fail_next = None
             self.drop_after_commit = None
+            self.bad_body = None
 
     def update(
         self,
@@ -84,6 +100,7 @@ class FaultState:
         latency_ms: float | None = None,
         fail_next: FailNext | None = None,
         drop_after_commit: DropAfterCommit | None = None,
+        bad_body: BadBody | None = None,
     ) -> None:
         """Change only the switches given; the others keep their pending counts."""
         with self._lock:
@@ -93,6 +110,8 @@ class FaultState:
                 self.fail_next = fail_next if fail_next.count > 0 else None
             if drop_after_commit is not None:
                 self.drop_after_commit = drop_after_commit if drop_after_commit.count > 0 else None
+            if bad_body is not None:
+                self.bad_body = bad_body if bad_body.count > 0 else None
 
     def take_failure(self, path: str) -> FailNext | None:
         with self._lock:
@@ -114,10 +133,21 @@ class FaultState:
                 self.drop_after_commit = None
             return True
 
+    def take_bad_body(self, path: str) -> BadBody | None:
+        with self._lock:
+            rule = self.bad_body
+            if rule is None or not path.startswith(rule.path_prefix):
+                return None
+            rule.count -= 1
+            if rule.count <= 0:
+                self.bad_body = None
+            return rule
+
     def describe(self) -> dict[str, Any]:
         with self._lock:
             fail = self.fail_next
             drop = self.drop_after_commit
+            bad = self.bad_body
             return {
                 "latency_ms": self.latency_ms,
                 "fail_next": None
@@ -131,6 +161,16 @@ class FaultState:
                 "drop_after_commit": None
                 if drop is None
                 else {"count": drop.count, "path_prefix": drop.path_prefix},
+                "bad_body": None
+                if bad is None
+                else {
+                    "count": bad.count,
+                    "path_prefix": bad.path_prefix,
+                    "kind": bad.kind,
+                    "size_bytes": bad.size_bytes,
+                    "interval_ms": bad.interval_ms,
+                    "declare_length": bad.declare_length,
+                },
             }
 
 
@@ -193,6 +233,11 @@ class FaultMiddleware:
         if failure is not None:
             logger.info("fault: failing %s with %d", path, failure.status)
             await self._send_failure(failure, decorated)
+            return
+        bad_body = self.faults.take_bad_body(path)
+        if bad_body is not None:
+            logger.info("fault: sending a %s body for %s", bad_body.kind, path)
+            await _send_bad_body(bad_body, decorated, send)
             return
         if self.faults.take_drop(path):
             logger.info("fault: dropping the connection after committing %s", path)
@@ -264,6 +309,26 @@ class FaultMiddleware:
             }
         )
         raise _DropConnection("connection dropped on purpose (drop_after_commit fault)")
+
+
+async def _send_bad_body(rule: BadBody, send: Send, raw_send: Send) -> None:
+    """Stream the hostile body; stop early once the client has hung up."""
+    headers = [(b"content-type", b"application/json")]
+    if rule.declare_length:
+        headers.append((b"content-length", str(rule.size_bytes).encode()))
+    await send({"type": "http.response.start", "status": 200, "headers": headers})
+    body = b" " * max(0, rule.size_bytes - 2) + b"[]"
+    step = 1 if rule.kind == "trickle" else 65536
+    cycle = getattr(raw_send, "__self__", None)
+    for start in range(0, len(body), step):
+        if getattr(cycle, "disconnected", False):
+            return
+        more = start + step < len(body)
+        await send(
+            {"type": "http.response.body", "body": body[start : start + step], "more_body": more}
+        )
+        if rule.kind == "trickle" and more:
+            await asyncio.sleep(rule.interval_ms / 1000)
 
 
 def _format_retry_after(value: float) -> bytes:

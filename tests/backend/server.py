@@ -18,6 +18,7 @@ import httpx
 import uvicorn
 
 from tests.backend.app import create_app
+from tests.backend.control import CONTROL_HEADER
 from tests.backend.state import BackendState
 
 logger = logging.getLogger(__name__)
@@ -33,18 +34,27 @@ class BackendHandle:
         server: uvicorn.Server | None = None,
         thread: threading.Thread | None = None,
         state: BackendState | None = None,
+        control_secret: str,
     ) -> None:
         self.url = url.rstrip("/")
         self.api_url = self.url + "/api/v1"
         self.state = state
+        self.control_secret = control_secret
         self._server = server
         self._thread = thread
-        self._control = httpx.Client(base_url=self.url, timeout=10.0)
+        self._control = httpx.Client(
+            base_url=self.url, timeout=10.0, headers={CONTROL_HEADER: control_secret}
+        )
+
+    @property
+    def control_headers(self) -> dict[str, str]:
+        """For a client of one's own that calls the control endpoints."""
+        return {CONTROL_HEADER: self.control_secret}
 
     @classmethod
-    def connect(cls, url: str) -> BackendHandle:
+    def connect(cls, url: str, control_secret: str) -> BackendHandle:
         """A handle on a server started elsewhere (``python -m tests.backend``)."""
-        return cls(url)
+        return cls(url, control_secret=control_secret)
 
     # --- control ------------------------------------------------------------------------------
 
@@ -63,8 +73,10 @@ class BackendHandle:
         latency_ms: float | None = None,
         fail_next: dict[str, Any] | None = None,
         drop_after_commit: dict[str, Any] | None = None,
+        bad_body: dict[str, Any] | None = None,
     ) -> dict[str, Any]:
-        """Change the given switches only, e.g. ``fail_next={"count": 2, "status": 503}``."""
+        """Change the given switches only, e.g. ``fail_next={"count": 2, "status": 503}`` or
+        ``bad_body={"kind": "trickle", "path_prefix": "/tasks"}``."""
         body: dict[str, Any] = {}
         if latency_ms is not None:
             body["latency_ms"] = latency_ms
@@ -72,6 +84,8 @@ class BackendHandle:
             body["fail_next"] = fail_next
         if drop_after_commit is not None:
             body["drop_after_commit"] = drop_after_commit
+        if bad_body is not None:
+            body["bad_body"] = bad_body
         result: dict[str, Any] = self._post("/_test/faults", body)
         return result
 
@@ -158,7 +172,8 @@ def make_config(app: Any, host: str, port: int, log_level: str) -> uvicorn.Confi
 def start_in_thread(
     port: int = 0, host: str = "127.0.0.1", *, log_level: str = "warning"
 ) -> BackendHandle:
-    """Serve the demo data from a daemon thread; returns once ``/health`` answers."""
+    """Serve the demo data from a daemon thread; returns once ``/health`` answers. The control
+    secret is random; the returned handle carries it."""
     state = BackendState()
     # proto must be IPPROTO_TCP: asyncio only sets TCP_NODELAY on sockets that say so, and
     # without it every response waits ~40 ms for a delayed ACK (headers and body are 2 writes).
@@ -173,7 +188,9 @@ def start_in_thread(
     thread.start()
     url = f"http://{host}:{bound_port}"
     _wait_healthy(url, thread)
-    return BackendHandle(url, server=server, thread=thread, state=state)
+    return BackendHandle(
+        url, server=server, thread=thread, state=state, control_secret=state.control_secret
+    )
 
 
 def _wait_healthy(url: str, thread: threading.Thread, timeout: float = 15.0) -> None:

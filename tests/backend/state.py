@@ -65,7 +65,9 @@ class TokenPolicy:
 
 
 class BackendState:
-    def __init__(self) -> None:
+    def __init__(self, control_secret: str | None = None) -> None:
+        # Guards the /_test control endpoints (see control.py); random unless one is given.
+        self.control_secret = control_secret or secrets.token_urlsafe(32)
         self.clock = ServerClock()
         self.db = Database()
         self.faults = FaultState()

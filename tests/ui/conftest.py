@@ -4,14 +4,14 @@ Qt warning except the two harmless offscreen ones measured in SCREEN-TESTING.md.
 from __future__ import annotations
 
 from collections.abc import Iterator
-from types import SimpleNamespace
 from typing import Any
 
 import pytest
 from pytestqt.qtbot import QtBot
 
+from app.config import Settings
 from app.ui.controller import TrayController
-from app.ui.settings_port import SettingsPort
+from app.ui.settings_port import SettingsPort, in_memory
 from tests.ui.fake_core import FakeClock, FakeCore
 
 ALLOWED_QT_WARNINGS = (
@@ -61,8 +61,7 @@ def make_settings(**values: Any) -> SettingsPort:
         "last_email": None,
     }
     base.update(values)
-    loaded = SimpleNamespace(values=SimpleNamespace(**base), locked=locked, problems=())
-    port = SettingsPort(loaded, save=saved.append)
+    port = SettingsPort(in_memory(Settings(**base), locked), save=saved.append)
     port.saved = saved  # type: ignore[attr-defined]
     return port
 

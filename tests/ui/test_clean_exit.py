@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from app.ui.tray_app import demo_available
+from app.demo import launcher_available as demo_available
 
 ROOT = Path(__file__).resolve().parents[2]
 # Lines the smoke test may print on a headless machine: facts for the user, not failures.

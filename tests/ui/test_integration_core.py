@@ -15,7 +15,7 @@ from app.ui.dialogs.logs_window import LogsWindow
 from app.ui.dialogs.notes import StopNotesDialog
 from app.ui.dialogs.sign_in import SignInDialog
 from app.ui.qt import QElapsedTimer, QTimer
-from app.ui.settings_port import SettingsPort
+from app.ui.settings_port import SettingsPort, in_memory
 from tests.ui.fake_core import task_id
 from tests.ui.helpers import action, trigger
 
@@ -31,10 +31,12 @@ def real(qtbot: QtBot, server: Any, tmp_path: Path) -> Iterator[tuple[TrayContro
     values = config.Settings(server_url=server.url, poll_interval_seconds=5, autostart=False)
     core = service.Core(values, tmp_path / "data")
     core.open()
-    loaded = type("Loaded", (), {"values": values, "locked": frozenset(), "problems": ()})()
     quits: list[bool] = []
     ctl = TrayController(
-        core, SettingsPort(loaded), wait_for_tray=False, on_quit=lambda: quits.append(True)
+        core,
+        SettingsPort(in_memory(values)),
+        wait_for_tray=False,
+        on_quit=lambda: quits.append(True),
     )
     ctl.show()
     try:

@@ -235,7 +235,7 @@ def test_break_needs_a_note_for_other_and_pauses_the_timer(
     wait_idle(qtbot)
     assert core.snapshot().attendance.on_break
     assert core.snapshot().timer.pause_reason == "break_started"  # type: ignore[union-attr]
-    assert controller._drawn is not None and controller._drawn[0].state == "paused_auto"
+    assert controller.view.drawn is not None and controller.view.drawn.state == "paused_auto"
     trigger(controller, "action:end_break")
     wait_idle(qtbot)
     assert core.snapshot().timer.state == "running"  # type: ignore[union-attr]
@@ -431,8 +431,8 @@ def test_sign_in_rate_limit_shows_the_wait(qtbot: QtBot, clock: FakeClock) -> No
 
 def controller_state(ctl: TrayController) -> str:
     ctl.refresh()
-    assert ctl._drawn is not None
-    return ctl._drawn[0].state
+    assert ctl.view.drawn is not None
+    return ctl.view.drawn.state
 
 
 def test_sign_out_warns_when_items_wait(
@@ -561,7 +561,7 @@ def test_auto_pause_notice_and_icon(
     core._pause_timer("attendance_checkout")  # the server paused it (seen by a poll)
     core.emit_notice(Notice("auto_pause", "Timer paused", "paused because you checked out", "menu"))
     wait_idle(qtbot)
-    assert controller._drawn is not None and controller._drawn[0].state == "paused_auto"
+    assert controller.view.drawn is not None and controller.view.drawn.state == "paused_auto"
     assert "paused because you checked out" in controller.tray.toolTip()
     assert controller.last_message == ("Timer paused", "paused because you checked out")
     clock.advance(timedelta(minutes=1).total_seconds())

@@ -20,7 +20,7 @@ from app.ui.dialogs.notes import BreakDialog, CheckoutReasonDialog
 from app.ui.dialogs.sign_in import SignInDialog
 from app.ui.dialogs.sync_window import SyncWindow
 from app.ui.qt import QMessageBox, Qt, QTime
-from app.ui.settings_port import SettingsPort
+from app.ui.settings_port import SettingsPort, in_memory
 from tests.ui.fake_core import task_id
 from tests.ui.helpers import trigger
 
@@ -36,10 +36,12 @@ def ctl(qtbot: QtBot, server: Any, tmp_path: Path) -> Iterator[TrayController]:
     values = config.Settings(server_url=server.url, poll_interval_seconds=60, autostart=False)
     core = service.Core(values, tmp_path / "data")
     core.open()
-    loaded = type("Loaded", (), {"values": values, "locked": frozenset(), "problems": ()})()
     quits: list[bool] = []
     controller = TrayController(
-        core, SettingsPort(loaded), wait_for_tray=False, on_quit=lambda: quits.append(True)
+        core,
+        SettingsPort(in_memory(values)),
+        wait_for_tray=False,
+        on_quit=lambda: quits.append(True),
     )
     controller.quits = quits  # type: ignore[attr-defined]
     controller.show()

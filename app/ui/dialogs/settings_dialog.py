@@ -4,7 +4,9 @@ from __future__ import annotations
 
 from typing import Any
 
+from app.settings_schema import needs_restart
 from app.ui.dialogs.common import error_label, show_error
+from app.ui.dialogs.sign_in import server_address_error
 from app.ui.qt import (
     QCheckBox,
     QDialog,
@@ -24,6 +26,8 @@ from app.ui.qt import (
 from app.ui.settings_port import SettingsPort
 
 LOCKED_TIP = "Set by your organisation (machine policy); it cannot be changed here."
+RESTART_TIP = "Applies after Timetray restarts."
+RESTART_MARK = " *"
 
 
 class SettingsDialog(QDialog):
@@ -67,14 +71,29 @@ class SettingsDialog(QDialog):
         self._ca_browse = browse
 
         form = QFormLayout()
-        form.addRow("Server", self.server_url)
-        form.addRow("Check the server every", self.poll_interval_seconds)
-        form.addRow("", self.auto_resume)
-        form.addRow("", self.autostart)
-        form.addRow("", self.notifications)
-        form.addRow("Remind me when a timer runs longer than", self.long_timer_hours)
-        form.addRow("Remind me when checked in without a timer for", self.idle_reminder_minutes)
-        form.addRow("Custom CA bundle", ca_row)
+        rows = (
+            ("server_url", "Server", self.server_url),
+            ("poll_interval_seconds", "Check the server every", self.poll_interval_seconds),
+            ("auto_resume", "", self.auto_resume),
+            ("autostart", "", self.autostart),
+            ("notifications", "", self.notifications),
+            ("long_timer_hours", "Remind me when a timer runs longer than", self.long_timer_hours),
+            (
+                "idle_reminder_minutes",
+                "Remind me when checked in without a timer for",
+                self.idle_reminder_minutes,
+            ),
+            ("ca_bundle", "Custom CA bundle", ca_row),
+        )
+        for key, label, widget in rows:
+            # The settings table says which keys the running app only reads at start.
+            if needs_restart([key]):
+                if isinstance(widget, QCheckBox):
+                    widget.setText(widget.text() + RESTART_MARK)
+                else:
+                    label += RESTART_MARK
+                widget.setToolTip(RESTART_TIP)
+            form.addRow(label, widget)
         self.error = error_label()
         buttons = QDialogButtonBox(
             QDialogButtonBox.StandardButton.Save | QDialogButtonBox.StandardButton.Cancel
@@ -83,6 +102,9 @@ class SettingsDialog(QDialog):
         buttons.rejected.connect(self.reject)
         layout = QVBoxLayout(self)
         layout.addLayout(form)
+        restart_note = QLabel(f"{RESTART_MARK.strip()} {RESTART_TIP}")
+        restart_note.setWordWrap(True)
+        layout.addWidget(restart_note)
         if settings.locked & set(self._widgets()):
             note = QLabel("Greyed-out settings are managed by your organisation.")
             note.setWordWrap(True)
@@ -146,8 +168,11 @@ class SettingsDialog(QDialog):
 
     def accept(self) -> None:
         url = self.values()["server_url"]
-        if url and not str(url).startswith(("http://", "https://")):
-            show_error(self.error, "The server address must start with https:// (or http://).")
-            return
+        if url and "server_url" not in self.settings.locked:
+            allowed = bool(self.settings.get("allow_insecure_http"))
+            error = server_address_error(str(url), allow_insecure_http=allowed)
+            if error:
+                show_error(self.error, error)
+                return
         self.submitted.emit(self.changes())
         super().accept()

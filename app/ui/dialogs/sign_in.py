@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from app.settings_schema import insecure_http_refusal
 from app.ui.dialogs.common import error_label, ok_cancel, show_error
 from app.ui.qt import (
     QDialog,
@@ -25,10 +26,14 @@ class SignInDialog(QDialog):
         email: str | None,
         *,
         server_locked: bool = False,
+        allow_insecure_http: bool = False,
         parent: QWidget | None = None,
     ) -> None:
+        """``allow_insecure_http`` is machine policy's word that a plain http:// server may
+        be used; without it only this computer (the demo) may be reached without TLS."""
         super().__init__(parent)
         self.setWindowTitle("Sign in")
+        self.allow_insecure_http = allow_insecure_http
         self.server = QLineEdit(server_url or "")
         self.server.setPlaceholderText("https://hr.example.com")
         if server_locked:
@@ -77,8 +82,9 @@ class SignInDialog(QDialog):
         server = self.server.text().strip().rstrip("/")
         email = self.email.text().strip()
         password = self.password.text()
-        if not server.startswith(("http://", "https://")):
-            show_error(self.error, "The server address must start with https:// (or http://).")
+        error = server_address_error(server, allow_insecure_http=self.allow_insecure_http)
+        if error:
+            show_error(self.error, error)
             return
         if "@" not in email:
             show_error(self.error, "Enter your work e-mail address.")
@@ -104,3 +110,13 @@ class SignInDialog(QDialog):
     def finish(self) -> None:
         self.password.clear()
         super().accept()
+
+
+def server_address_error(url: str, *, allow_insecure_http: bool) -> str | None:
+    """Why a server address typed by the user cannot be used, in words, or None."""
+    if not url.lower().startswith(("http://", "https://")):
+        return "The server address must start with https://."
+    refusal = insecure_http_refusal(url, allowed=allow_insecure_http)
+    if refusal:
+        return f"Not sent: {refusal}."
+    return None

@@ -1,0 +1,408 @@
+"""Every Timetray setting, described once: type, default, validation, policy, restart, meaning.
+
+Modelled on qutebrowser's ``configdata.yml``: one table, and everything else is derived from
+it, so a new setting is one entry here rather than edits in five files that drift apart. The
+settings file and the environment/command-line layers (``app.config``), the machine-policy
+readers (``app.policy``), the Settings dialog's read-only and restart hints, the README's
+settings table and the shipped ``policy.toml`` (``app.settings_docs``) all read this table.
+
+This module is a leaf (standard library only), so ``app.config`` and ``app.policy`` both
+import it and neither needs the other to know what a setting is.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+import os
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, fields
+from pathlib import Path
+from typing import Any, Literal
+from urllib.parse import urlsplit
+
+# --- value types --------------------------------------------------------------------------
+# A type checks a raw value (from TOML, a policy reader, argparse, or text from the
+# environment when ``text`` is true) and returns the typed value, or raises ValueError whose
+# message completes "<where>: <key>: ...". It also describes itself for the documentation
+# and says how Windows Group Policy stores it, so the docs cannot disagree with the check.
+
+_TRUE = {"1", "true", "yes", "on"}
+_FALSE = {"0", "false", "no", "off"}
+
+
+def _show(value: object) -> str:
+    text = repr(value)
+    return text if len(text) <= 60 else text[:57] + "..."
+
+
+class IntRange:
+    registry = "REG_DWORD"
+    plist = "integer"
+
+    def __init__(self, low: int, high: int) -> None:
+        self.low, self.high = low, high
+        self.describe = f"integer {low}..{high}"
+
+    def check(self, value: object, text: bool) -> int:
+        what = f"expected an integer {self.low}..{self.high}, got {_show(value)}"
+        if text and isinstance(value, str):
+            try:
+                value = int(value.strip())
+            except ValueError:
+                raise ValueError(what) from None
+        if isinstance(value, bool) or not isinstance(value, int):
+            raise ValueError(what)
+        if not self.low <= value <= self.high:
+            raise ValueError(what)
+        return value
+
+
+class FloatRange:
+    registry = "REG_SZ"
+    plist = "real"
+
+    def __init__(self, low: float, high: float) -> None:
+        self.low, self.high = low, high
+        self.describe = f"number {low:g}..{high:g}"
+
+    def check(self, value: object, text: bool) -> float:
+        what = f"expected a number {self.low:g}..{self.high:g}, got {_show(value)}"
+        if text and isinstance(value, str):
+            try:
+                value = float(value.strip())
+            except ValueError:
+                raise ValueError(what) from None
+        if isinstance(value, bool) or not isinstance(value, int | float):
+            raise ValueError(what)
+        number = float(value)
+        if not self.low <= number <= self.high:  # also rejects NaN
+            raise ValueError(what)
+        return number
+
+
+class Boolean:
+    registry = "REG_DWORD 0/1"
+    plist = "boolean"
+    describe = "boolean"
+
+    def check(self, value: object, text: bool) -> bool:
+        if isinstance(value, bool):
+            return value
+        # Registry DWORDs and MDM payloads often carry 0/1 for booleans.
+        if isinstance(value, int) and value in (0, 1):
+            return bool(value)
+        if text and isinstance(value, str):
+            lowered = value.strip().lower()
+            if lowered in _TRUE:
+                return True
+            if lowered in _FALSE:
+                return False
+        raise ValueError(f"expected true or false, got {_show(value)}")
+
+
+class ServerUrl:
+    registry = "REG_SZ"
+    plist = "string"
+    describe = "URL, `https://`"
+
+    def check(self, value: object, text: bool) -> str | None:
+        if value is None:
+            return None
+        if not isinstance(value, str):
+            raise ValueError(f"expected an http(s) URL, got {_show(value)}")
+        url = value.strip().rstrip("/")
+        if not url:
+            return None
+        parts = urlsplit(url)
+        if parts.scheme not in ("http", "https") or not parts.hostname:
+            raise ValueError(
+                f"expected an http(s) URL such as https://hr.example.com, got {_show(value)}"
+            )
+        if parts.username or parts.password:
+            # A password in a URL would end up in logs and settings files.
+            raise ValueError("expected a URL without a user name or password in it")
+        return url
+
+
+class PemFile:
+    registry = "REG_SZ or REG_EXPAND_SZ"
+    plist = "string"
+    describe = "path of a PEM file"
+
+    def check(self, value: object, text: bool) -> str | None:
+        if value is None:
+            return None
+        if not isinstance(value, str):
+            raise ValueError(f"expected the path of a PEM file, got {_show(value)}")
+        raw = value.strip()
+        if not raw:
+            return None
+        path = Path(os.path.expandvars(raw)).expanduser()
+        if not path.is_file():
+            raise ValueError(f"expected the path of a PEM file, but {str(path)!r} does not exist")
+        return str(path)
+
+
+class Email:
+    registry = "REG_SZ"
+    plist = "string"
+    describe = "e-mail address"
+
+    def check(self, value: object, text: bool) -> str | None:
+        if value is None:
+            return None
+        if not isinstance(value, str) or len(value) > 320:
+            raise ValueError(f"expected an email address, got {_show(value)}")
+        email = value.strip()
+        if email and "@" not in email:
+            raise ValueError(f"expected an email address, got {_show(value)}")
+        return email or None
+
+
+Kind = IntRange | FloatRange | Boolean | ServerUrl | PemFile | Email
+
+# --- the table ----------------------------------------------------------------------------
+
+Policy = Literal["set", "lock", "only"]
+"""What machine policy may do with a key: ``set`` a value (a company default, or pinned when
+listed in ``locked_keys``), only ``lock`` it at its built-in default, or ``only``: a key that
+nothing but policy may set (user file, environment and command line are refused), which is
+therefore as good as locked."""
+
+
+@dataclass(frozen=True)
+class Option:
+    name: str
+    kind: Kind
+    default: Any
+    doc: str  # one line, for the README table, the policy docs and policy.toml
+    policy: Policy = "lock"
+    restart: bool = False  # read when Timetray starts: a change applies after a restart
+    env: str | None = None  # environment variable that sets it
+    example: str | None = None  # TOML value shown (commented out) in the shipped policy.toml
+    listed: bool = True  # False: bookkeeping the app keeps for itself, not in the README
+
+    @property
+    def camel(self) -> str:
+        """The Windows registry value / macOS managed-preference key."""
+        return "".join(part.capitalize() for part in self.name.split("_"))
+
+    @property
+    def user(self) -> bool:
+        """Whether the user may set it (settings file, environment, command line)."""
+        return self.policy != "only"
+
+
+LOCKED_KEYS = "locked_keys"  # the policy key that lists the settings users may not change
+
+_TABLE: tuple[Option, ...] = (
+    Option(
+        "server_url",
+        ServerUrl(),
+        None,
+        "the company's HR Monitoring server (`http://` only to this computer, "
+        "or where policy sets `allow_insecure_http`)",
+        policy="set",
+        restart=True,
+        env="TIMETRAY_SERVER",
+        example='"https://hr.example.com"',
+    ),
+    Option(
+        "poll_interval_seconds",
+        IntRange(5, 3600),
+        15,
+        "how often the running timer and attendance are checked "
+        "(with ±20 % jitter; backs off while offline)",
+        policy="set",
+        restart=True,
+        env="TIMETRAY_POLL_INTERVAL",
+        example="15",
+    ),
+    Option(
+        "tasks_refresh_seconds",
+        IntRange(30, 86400),
+        300,
+        "how often the task list is fetched again",
+        restart=True,
+    ),
+    Option(
+        "auto_resume",
+        Boolean(),
+        True,
+        "resume a timer the server paused for a break or check-out when that ends",
+        policy="set",
+        restart=True,
+        example="true",
+    ),
+    Option(
+        "autostart",
+        Boolean(),
+        True,
+        "start at login (XDG autostart, Windows Run key, macOS LaunchAgent)",
+        policy="set",
+        example="true",
+    ),
+    Option(
+        "notifications",
+        Boolean(),
+        True,
+        "desktop notifications (parked entries and sign-in are always shown)",
+    ),
+    Option(
+        "ca_bundle",
+        PemFile(),
+        None,
+        "PEM file of a private CA, trusted instead of the OS trust store "
+        "(TLS verification stays on)",
+        policy="set",
+        restart=True,
+        env="TIMETRAY_CA_BUNDLE",
+        example='"/etc/timetray/company-ca.pem"',
+    ),
+    Option(
+        "long_timer_hours",
+        FloatRange(0, 168),
+        10.0,
+        "notify when a timer runs longer (0 = off)",
+        restart=True,
+    ),
+    Option(
+        "idle_reminder_minutes",
+        IntRange(0, 1440),
+        0,
+        "remind when checked in with no timer (0 = off)",
+        restart=True,
+    ),
+    Option(
+        "notes_max_length",
+        IntRange(1, 100_000),
+        5000,
+        "longest note the app accepts (the server accepts any length)",
+        restart=True,
+    ),
+    Option(
+        "retention_days",
+        IntRange(1, 365),
+        7,
+        "how long synced outbox items are kept",
+        restart=True,
+    ),
+    Option(
+        "last_email",
+        Email(),
+        None,
+        "the e-mail address last signed in with, offered by the sign-in dialog",
+        listed=False,
+    ),
+    Option(
+        "allow_insecure_http",
+        Boolean(),
+        False,
+        "let `server_url` be plain `http://` to another computer: passwords and tokens "
+        "then cross the network unencrypted",
+        policy="only",
+        restart=True,
+        example="false",
+    ),
+)
+
+OPTIONS: dict[str, Option] = {option.name: option for option in _TABLE}
+SETTING_NAMES: frozenset[str] = frozenset(OPTIONS)
+ENV_VARS: dict[str, str] = {o.env: o.name for o in _TABLE if o.env}
+# Keys machine policy may give a value: canonical snake_case -> CamelCase (registry / plist).
+POLICY_KEYS: dict[str, str] = {
+    **{o.name: o.camel for o in _TABLE if o.policy != "lock"},
+    LOCKED_KEYS: "LockedKeys",
+}
+RESTART_KEYS: frozenset[str] = frozenset(o.name for o in _TABLE if o.restart)
+POLICY_ONLY: frozenset[str] = frozenset(o.name for o in _TABLE if o.policy == "only")
+
+
+def needs_restart(keys: Iterable[str]) -> bool:
+    """Whether changing any of ``keys`` takes effect only after Timetray restarts."""
+    return any(key in RESTART_KEYS for key in keys)
+
+
+def validate_setting(key: str, value: object, *, text: bool = False) -> Any:
+    """The typed value of ``key``; ValueError with a human reason when it is unusable.
+
+    ``text`` allows strings for numbers and booleans (environment variables, command lines).
+    """
+    option = OPTIONS.get(key)
+    if option is None:
+        raise ValueError("not a Timetray setting")
+    return option.kind.check(value, text)
+
+
+# --- plain http -------------------------------------------------------------------------------
+# One rule for the settings, the policy, the dialogs, the CLI and the HTTP client: a password
+# and bearer tokens must not cross a network in clear. Loopback is exempt (the demo and tests
+# run there), and so is a server IT explicitly allowed by machine policy.
+
+INSECURE_HTTP_REASON = (
+    "plain http:// would send your password and sign-in tokens unencrypted; use https:// "
+    "(http:// is only allowed to this computer, or where your organisation's policy sets "
+    "allow_insecure_http)"
+)
+
+
+def is_loopback_host(host: str | None) -> bool:
+    """127.0.0.0/8, ::1 and ``localhost``: traffic that never leaves this computer."""
+    if not host:
+        return False
+    name = host.strip("[]").rstrip(".").lower()
+    if name == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(name).is_loopback
+    except ValueError:
+        return False
+
+
+def insecure_http_refusal(url: str | None, *, allowed: bool = False) -> str | None:
+    """Why ``url`` may not be used, or None when it may (https, loopback, or allowed)."""
+    if not url or allowed:
+        return None
+    parts = urlsplit(url.strip())
+    if parts.scheme.lower() != "http" or is_loopback_host(parts.hostname):
+        return None
+    return INSECURE_HTTP_REASON
+
+
+def check_layer(values: Mapping[str, Any], *, insecure_http_allowed: bool) -> dict[str, str]:
+    """Rules across keys, for one layer's validated values: ``{key: why it is refused}``."""
+    refused: dict[str, str] = {}
+    why = insecure_http_refusal(values.get("server_url"), allowed=insecure_http_allowed)
+    if why:
+        refused["server_url"] = why
+    return refused
+
+
+# --- the typed view -------------------------------------------------------------------------
+
+
+def _default(name: str) -> Any:
+    return OPTIONS[name].default
+
+
+@dataclass(frozen=True)
+class Settings:
+    """The settings in force, typed; one field per option above, defaults taken from it."""
+
+    server_url: str | None = _default("server_url")
+    poll_interval_seconds: int = _default("poll_interval_seconds")
+    tasks_refresh_seconds: int = _default("tasks_refresh_seconds")
+    auto_resume: bool = _default("auto_resume")
+    autostart: bool = _default("autostart")
+    notifications: bool = _default("notifications")
+    ca_bundle: str | None = _default("ca_bundle")
+    long_timer_hours: float = _default("long_timer_hours")
+    idle_reminder_minutes: int = _default("idle_reminder_minutes")
+    notes_max_length: int = _default("notes_max_length")
+    retention_days: int = _default("retention_days")
+    last_email: str | None = _default("last_email")
+    allow_insecure_http: bool = _default("allow_insecure_http")
+
+
+if tuple(f.name for f in fields(Settings)) != tuple(OPTIONS):  # pragma: no cover
+    raise RuntimeError("Settings fields and the settings table disagree")
