@@ -3,8 +3,11 @@
 # running), on a virtual X screen with a real tray host (trayer). See
 # ../../shared/SCREEN-TESTING.md for why each step is needed.
 #
-#   docs/screenshot.sh            # writes docs/tray.png
-#   OUT=/tmp/x.png docs/screenshot.sh
+#   docs/screenshot.sh            # writes docs/tray.png, then docs/week.png
+#   OUT=/tmp/x.png WEEK_OUT=/tmp/w.png docs/screenshot.sh
+#
+# The week window needs no tray: docs/week_screenshot.py renders it offscreen with demo data,
+# and can be run on its own (--dark, --scale 2 to look at the other themes and scalings).
 set -euo pipefail
 
 ROOT="$(cd "$(dirname "$0")/.." && pwd)"
@@ -96,3 +99,5 @@ import -window root "$WORK/full.png"
 # Crop to the top-right corner: the panel with the icon and the open menu.
 convert "$WORK/full.png" -crop 460x360+820+0 +repage "$OUT"
 echo "wrote $OUT"
+env -u DISPLAY QT_QPA_PLATFORM=offscreen "$PY" "$ROOT/docs/week_screenshot.py" \
+    "${WEEK_OUT:-$ROOT/docs/week.png}"

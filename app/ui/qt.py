@@ -22,7 +22,9 @@ if TYPE_CHECKING:
     from PySide6.QtCore import QEvent as QEvent
     from PySide6.QtCore import QObject as QObject
     from PySide6.QtCore import QPoint as QPoint
+    from PySide6.QtCore import QPointF as QPointF
     from PySide6.QtCore import QRect as QRect
+    from PySide6.QtCore import QRectF as QRectF
     from PySide6.QtCore import QSize as QSize
     from PySide6.QtCore import QSocketNotifier as QSocketNotifier
     from PySide6.QtCore import Qt as Qt
@@ -42,8 +44,10 @@ if TYPE_CHECKING:
     from PySide6.QtGui import QImage as QImage
     from PySide6.QtGui import QKeyEvent as QKeyEvent
     from PySide6.QtGui import QKeySequence as QKeySequence
+    from PySide6.QtGui import QMouseEvent as QMouseEvent
     from PySide6.QtGui import QPainter as QPainter
     from PySide6.QtGui import QPainterPath as QPainterPath
+    from PySide6.QtGui import QPaintEvent as QPaintEvent
     from PySide6.QtGui import QPalette as QPalette
     from PySide6.QtGui import QPen as QPen
     from PySide6.QtGui import QPixmap as QPixmap
@@ -61,6 +65,7 @@ if TYPE_CHECKING:
     from PySide6.QtWidgets import QFileDialog as QFileDialog
     from PySide6.QtWidgets import QFormLayout as QFormLayout
     from PySide6.QtWidgets import QHBoxLayout as QHBoxLayout
+    from PySide6.QtWidgets import QHeaderView as QHeaderView
     from PySide6.QtWidgets import QLabel as QLabel
     from PySide6.QtWidgets import QLineEdit as QLineEdit
     from PySide6.QtWidgets import QListWidget as QListWidget
@@ -68,9 +73,13 @@ if TYPE_CHECKING:
     from PySide6.QtWidgets import QMenu as QMenu
     from PySide6.QtWidgets import QMessageBox as QMessageBox
     from PySide6.QtWidgets import QPlainTextEdit as QPlainTextEdit
+    from PySide6.QtWidgets import QProgressBar as QProgressBar
     from PySide6.QtWidgets import QPushButton as QPushButton
+    from PySide6.QtWidgets import QSizePolicy as QSizePolicy
     from PySide6.QtWidgets import QSpinBox as QSpinBox
     from PySide6.QtWidgets import QSystemTrayIcon as QSystemTrayIcon
+    from PySide6.QtWidgets import QTableWidget as QTableWidget
+    from PySide6.QtWidgets import QTableWidgetItem as QTableWidgetItem
     from PySide6.QtWidgets import QTimeEdit as QTimeEdit
     from PySide6.QtWidgets import QTreeWidget as QTreeWidget
     from PySide6.QtWidgets import QTreeWidgetItem as QTreeWidgetItem
@@ -82,15 +91,16 @@ if TYPE_CHECKING:
 # tests/ui/test_qt_shim.py checks that the two agree.
 _HOME: dict[str, str] = {
     "QtCore": "QByteArray QDate QDateTime QElapsedTimer QEvent QObject QPoint QRect QSize Qt"
-    " QSocketNotifier QTime QTimer Signal Slot",
+    " QSocketNotifier QTime QTimer Signal Slot QPointF QRectF",
     "QtGui": "QAction QActionGroup QCloseEvent QColor QCursor QFont QFontMetricsF QGuiApplication"
     " QIcon QImage QKeyEvent QKeySequence QPainter QPainterPath QPalette QPen QPixmap"
-    " QShowEvent",
+    " QShowEvent QMouseEvent QPaintEvent",
     "QtNetwork": "QLocalServer QLocalSocket",
     "QtWidgets": "QAbstractItemView QApplication QCheckBox QComboBox QDateEdit QDialog"
     " QDialogButtonBox QDoubleSpinBox QFileDialog QFormLayout QHBoxLayout QLabel QLineEdit"
     " QListWidget QListWidgetItem QMenu QMessageBox QPlainTextEdit QPushButton QSpinBox"
-    " QSystemTrayIcon QTimeEdit QTreeWidget QTreeWidgetItem QVBoxLayout QWidget QWidgetAction",
+    " QSystemTrayIcon QTimeEdit QTreeWidget QTreeWidgetItem QVBoxLayout QWidget QWidgetAction"
+    " QHeaderView QProgressBar QSizePolicy QTableWidget QTableWidgetItem",
 }
 HOME: dict[str, str] = {name: module for module, names in _HOME.items() for name in names.split()}
 
