@@ -116,6 +116,7 @@ class IdleWatcher(ThreadedWatcher):
         self._wall = wall
         self._interval = interval
         self._idle_since: datetime | None = None
+        self._last = 0.0
         self._lock = threading.Lock()
 
     def poll(self) -> AwayEvent | None:
@@ -127,10 +128,12 @@ class IdleWatcher(ThreadedWatcher):
                 if self.threshold > 0 and seconds >= self.threshold:
                     self._idle_since = now - timedelta(seconds=seconds)
                     event = AwayEvent(AwayKind.IDLE, now, self._idle_since, self.source.name)
-            elif now - timedelta(seconds=seconds) > self._idle_since + timedelta(seconds=1):
-                # The counter restarted after our "since": there was input.
+            elif seconds < self._last:
+                # The counter only ever grows while nobody touches anything: it went back, so
+                # there was input.
                 event = AwayEvent(AwayKind.ACTIVE, now, self._idle_since, self.source.name)
                 self._idle_since = None
+            self._last = seconds
         if event is not None:
             self.emit(event)
         return event
