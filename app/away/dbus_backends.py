@@ -62,10 +62,17 @@ def call(conn: DBusConnection, msg: Message, *, what: str) -> tuple[Any, ...]:
         raise BackendUnavailable(f"{what}: {exc!r}") from exc
 
 
-def subscribe(conn: DBusConnection, rules: list[MatchRule], queue: deque[Message]) -> None:
-    for rule in rules:
-        call(conn, message_bus.AddMatch(rule), what="AddMatch")
-        conn.filter(rule, queue=queue, bufsize=64)  # registered until the connection closes
+def subscribe(conn: DBusConnection, rules: list[dict[str, str]], queue: deque[Message]) -> None:
+    """Ask the bus for the signals, and route them to ``queue`` on our side.
+
+    The bus resolves a well-known ``sender`` to its owner, so only logind itself can tell us
+    the machine is about to sleep; our side sees the owner's unique name instead, so the local
+    filter leaves the sender out.
+    """
+    for fields in rules:
+        call(conn, message_bus.AddMatch(MatchRule(**fields)), what="AddMatch")
+        local = MatchRule(**{k: v for k, v in fields.items() if k != "sender"})
+        conn.filter(local, queue=queue)  # registered until the connection closes
 
 
 class _DBusIdle(IdleSource):
@@ -143,7 +150,8 @@ class _SignalWatcher(ThreadedWatcher):
     def _teardown(self) -> None:
         """Anything to release when stopping."""
 
-    def _rules(self) -> list[MatchRule]:
+    def _rules(self) -> list[dict[str, str]]:
+        """Match rules as fields (type, sender, path, interface, member)."""
         raise NotImplementedError
 
     def _on(self, member: str, fields: dict[Any, Any], body: tuple[Any, ...]) -> None:
@@ -169,9 +177,9 @@ class ScreenSaverLockWatcher(_SignalWatcher):
     def __init__(self, bus: str = "SESSION", *, wall: WallClock) -> None:
         super().__init__(bus, wall=wall)
 
-    def _rules(self) -> list[MatchRule]:
+    def _rules(self) -> list[dict[str, str]]:
         return [
-            MatchRule(type="signal", interface=i, member="ActiveChanged") for i in self.INTERFACES
+            {"type": "signal", "interface": i, "member": "ActiveChanged"} for i in self.INTERFACES
         ]
 
     def _on(self, member: str, fields: dict[Any, Any], body: tuple[Any, ...]) -> None:
@@ -240,33 +248,23 @@ class LogindWatcher(_SignalWatcher):
     def _teardown(self) -> None:
         self._release()
 
-    def _rules(self) -> list[MatchRule]:
+    def _rules(self) -> list[dict[str, str]]:
+        signal = {"type": "signal", "sender": LOGIN1.bus_name}
+        on_session = {**signal, "path": self._session_path}
         session = "org.freedesktop.login1.Session"
-        sender = "org.freedesktop.login1"
         rules = [
-            MatchRule(
-                type="signal", sender=sender, interface=session, member=m, path=self._session_path
-            )
-            for m in ("Lock", "Unlock")
+            {**on_session, "interface": session, "member": "Lock"},
+            {**on_session, "interface": session, "member": "Unlock"},
+            {**on_session, "interface": "org.freedesktop.DBus.Properties"},
         ]
-        rules.append(
-            MatchRule(
-                type="signal",
-                sender=sender,
-                interface="org.freedesktop.DBus.Properties",
-                member="PropertiesChanged",
-                path=self._session_path,
-            )
-        )
         if self._want_sleep:
             rules.append(
-                MatchRule(
-                    type="signal",
-                    sender=sender,
-                    interface=LOGIN1.interface,
-                    member="PrepareForSleep",
-                    path=LOGIN1.object_path,
-                )
+                {
+                    **signal,
+                    "path": LOGIN1.object_path,
+                    "interface": LOGIN1.interface,
+                    "member": "PrepareForSleep",
+                }
             )
         return rules
 
