@@ -62,6 +62,7 @@ class AwayDecider:
         self.questions: list[Question] = []  # oldest first; the tray badge and CLI answer [0]
         self._presence = _Presence()
         self._next_id = 1
+        self._last_return: datetime | None = None
 
     @property
     def enabled(self) -> bool:
@@ -106,10 +107,13 @@ class AwayDecider:
             return self._leaving(event)
         if event.kind == AwayKind.WAKE and self.absence is None and event.since is not None:
             # Slept without a chance to pause (no inhibitor, battery died): the server counted
-            # the whole sleep. Pause first, then ask about it.
-            if self.timer is not None:
+            # the whole sleep. Pause first, then ask about it. The same wake reported again
+            # by another back end (logind, then the clock gap) is not a second sleep.
+            seen = self._last_return is not None and event.since < self._last_return
+            if self.timer is not None and not seen:
+                task = self.timer
                 self._open(AwayKind.WAKE, began=event.since, paused_at=event.at)
-                cmds: list[AwayCommand] = [PauseTimer(event.since, "sleep", self.timer)]
+                cmds: list[AwayCommand] = [PauseTimer(event.since, "sleep", task)]
                 return cmds + self._maybe_return(event)
             return []
         return self._maybe_return(event)
@@ -136,8 +140,9 @@ class AwayDecider:
             idle_for = event.at - began
             if idle_for < timedelta(minutes=self.away_minutes):
                 return []
+        task = self.timer
         self._open(event.kind, began=began, paused_at=event.at)
-        return [PauseTimer(began, event.kind.value, self.timer)]
+        return [PauseTimer(began, event.kind.value, task)]
 
     def _open(self, kind: AwayKind, *, began: datetime, paused_at: datetime) -> None:
         assert self.timer is not None
@@ -150,6 +155,7 @@ class AwayDecider:
         )
         self._next_id += 1
         log.info("away (%s) since %s; pausing %s", kind.value, began.isoformat(), self.timer.name)
+        self.timer = None  # we asked for the pause; the core confirms with timer_changed
 
     def _maybe_return(self, event: AwayEvent) -> list[AwayCommand]:
         p = self._presence
@@ -159,6 +165,7 @@ class AwayDecider:
             return []
         absence = self.absence
         self.absence = None
+        self._last_return = event.at
         ended = absence.cut_at or event.at
         if ended - absence.began < MIN_ABSENCE:
             return []

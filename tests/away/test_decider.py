@@ -273,3 +273,18 @@ def test_a_resumed_timer_is_not_resumed_twice(d: AwayDecider) -> None:
     manual, *rest = d.answer(Choice.KEEP)
     assert isinstance(manual, LogManualEntry)
     assert rest == []
+
+
+def test_the_same_wake_from_two_back_ends_is_one_question(d: AwayDecider) -> None:
+    d.handle(ev(AwayKind.SLEEP, m(0)))  # logind: paused before sleeping
+    (ask,) = d.handle(ev(AwayKind.WAKE, m(60), since=m(0)))
+    assert isinstance(ask, AskAway)
+    assert d.handle(ev(AwayKind.WAKE, m(60.1), since=m(-0.1))) == []  # the clock gap, later
+    assert len(d.questions) == 1
+
+
+def test_a_pause_is_asked_once_even_before_the_core_confirms_it(d: AwayDecider) -> None:
+    assert d.handle(ev(AwayKind.LOCK, m(0))) == [PauseTimer(m(0), "lock", TASK)]
+    d.handle(ev(AwayKind.UNLOCK, m(5)))
+    # The core has not reported the pause yet; a gap-detected wake must not pause again.
+    assert d.handle(ev(AwayKind.WAKE, m(6), since=m(1))) == []
