@@ -18,6 +18,7 @@ from typing import Any
 from jeepney import DBusAddress, DBusErrorResponse, MatchRule, Message, new_method_call
 from jeepney.bus_messages import message_bus
 from jeepney.io.blocking import DBusConnection, open_dbus_connection
+from jeepney.low_level import HeaderFields
 from jeepney.wrappers import unwrap_msg
 
 from app.away.events import AwayEvent, AwayKind, BackendUnavailable, ThreadedWatcher
@@ -139,7 +140,7 @@ class _SignalWatcher(ThreadedWatcher):
                     msg = conn.recv_until_filtered(self._queue, timeout=RECV_SLICE)
                 except TimeoutError:
                     continue
-                self._on(msg.header.fields.get(_MEMBER, ""), msg.header.fields, msg.body)
+                self._on(str(msg.header.fields.get(HeaderFields.member, "")), tuple(msg.body))
         finally:
             self._teardown()
             conn.close()
@@ -154,18 +155,8 @@ class _SignalWatcher(ThreadedWatcher):
         """Match rules as fields (type, sender, path, interface, member)."""
         raise NotImplementedError
 
-    def _on(self, member: str, fields: dict[Any, Any], body: tuple[Any, ...]) -> None:
+    def _on(self, member: str, body: tuple[Any, ...]) -> None:
         raise NotImplementedError
-
-
-def _header_field(name: str) -> Any:
-    from jeepney.low_level import HeaderFields
-
-    return HeaderFields[name]
-
-
-_MEMBER = _header_field("member")
-_PATH = _header_field("path")
 
 
 class ScreenSaverLockWatcher(_SignalWatcher):
@@ -182,7 +173,7 @@ class ScreenSaverLockWatcher(_SignalWatcher):
             {"type": "signal", "interface": i, "member": "ActiveChanged"} for i in self.INTERFACES
         ]
 
-    def _on(self, member: str, fields: dict[Any, Any], body: tuple[Any, ...]) -> None:
+    def _on(self, member: str, body: tuple[Any, ...]) -> None:
         kind = AwayKind.LOCK if body and body[0] else AwayKind.UNLOCK
         self.emit(AwayEvent(kind, self._wall(), source=self.name))
 
@@ -268,7 +259,7 @@ class LogindWatcher(_SignalWatcher):
             )
         return rules
 
-    def _on(self, member: str, fields: dict[Any, Any], body: tuple[Any, ...]) -> None:
+    def _on(self, member: str, body: tuple[Any, ...]) -> None:
         now = self._wall()
         if member == "Lock":
             self.emit(AwayEvent(AwayKind.LOCK, now, source=self.name))
