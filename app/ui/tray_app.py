@@ -170,6 +170,7 @@ def _continue_startup(
     state["controller"] = controller
     controller.show()
     controller.settings_flow.report_problems()
+    QTimer.singleShot(0, lambda: _watch_network(state, core, controller))
 
     if demo is not None:
         _run_demo(controller, core, demo)
@@ -185,6 +186,14 @@ def _continue_startup(
             controller.really_quit()
 
         QTimer.singleShot(SMOKE_TRAY_WAIT_MS + SMOKE_QUIT_MS, finish_smoke)
+
+
+def _watch_network(state: dict[str, Any], core: Any, controller: Any) -> None:
+    """Pass the OS's word on the network to the core (after the icon: loading Qt's network
+    backend is not worth delaying the first paint for)."""
+    from app.ui.network import NetworkWatch, load_source
+
+    state["network"] = NetworkWatch(load_source(), core.network_changed, controller)
 
 
 def _run_demo(controller: Any, core: Any, demo: DemoSession) -> None:
