@@ -20,9 +20,10 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable
-from datetime import UTC, datetime
+from datetime import datetime
 from pathlib import Path
 
+from app.core.clock import utc_now
 from app.core.facade import CommandResult, CoreFacade
 from app.core.snapshot import Snapshot
 from app.ui.bridge import Bridge
@@ -47,11 +48,6 @@ from app.ui.tray_view import TrayView, ViewCallbacks
 log = logging.getLogger(__name__)
 
 TICK_MS = 1000
-
-
-def utc_now() -> datetime:
-    return datetime.now(UTC)
-
 
 class TrayController(QObject):
     """Owns the latest snapshot and the once-a-second tick; implements ``MenuHandlers``."""
