@@ -49,6 +49,7 @@ log = logging.getLogger(__name__)
 
 TICK_MS = 1000
 
+
 class TrayController(QObject):
     """Owns the latest snapshot and the once-a-second tick; implements ``MenuHandlers``."""
 
