@@ -4,6 +4,11 @@ With it the core polls the moment the network comes back and opens no TCP probe 
 network is down; without a Qt backend (offscreen, CI, a desktop without NetworkManager, glib or
 connman) the core keeps probing the server while it cannot reach it. See
 :mod:`app.core.reachability`.
+
+The backend loads the first time the server cannot be reached (:class:`NetworkWatcher`), not at
+start: while the server answers the core needs no word about the network, and the backend
+costs about 3 MiB of RSS (glib's, measured with ``bench/ui_bench.py``'s floor) that a tray on a
+desk that never goes offline should not pay.
 """
 
 from __future__ import annotations
@@ -12,6 +17,7 @@ import logging
 from collections.abc import Callable
 from typing import Any
 
+from app.core.snapshot import Snapshot
 from app.ui.qt import QNetworkInformation, QObject
 
 log = logging.getLogger(__name__)
@@ -65,3 +71,33 @@ class NetworkWatch(QObject):
 
     def _changed(self, level: Any) -> None:
         self._report(reachable(level))
+
+
+class NetworkWatcher(QObject):
+    """Starts a :class:`NetworkWatch` on the first snapshot that says the server could not be
+    reached while signed in; ``load`` finds the source (:func:`load_source`, or a test's)."""
+
+    def __init__(
+        self,
+        snapshots: Any,
+        report: Callable[[bool | None], None],
+        load: Callable[[], Any | None] = load_source,
+        parent: QObject | None = None,
+    ) -> None:
+        super().__init__(parent)
+        self._snapshots = snapshots
+        self._report = report
+        self._load = load
+        self.watch: NetworkWatch | None = None
+        snapshots.connect(self.on_snapshot)
+
+    def on_snapshot(self, snap: Snapshot) -> None:
+        if self.watch is not None or not offline(snap):
+            return
+        self._snapshots.disconnect(self.on_snapshot)
+        self.watch = NetworkWatch(self._load(), self._report, self)
+
+
+def offline(snap: Snapshot) -> bool:
+    """Signed in, and the last exchange with the server failed to reach it."""
+    return snap.signed_in and not snap.sync.online and snap.sync.last_error is not None

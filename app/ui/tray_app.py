@@ -189,11 +189,14 @@ def _continue_startup(
 
 
 def _watch_network(state: dict[str, Any], core: Any, controller: Any) -> None:
-    """Pass the OS's word on the network to the core (after the icon: loading Qt's network
-    backend is not worth delaying the first paint for)."""
-    from app.ui.network import NetworkWatch, load_source
+    """Pass the OS's word on the network to the core, once the server could not be reached."""
+    from app.ui.network import NetworkWatcher
 
-    state["network"] = NetworkWatch(load_source(), core.network_changed, controller)
+    watcher = NetworkWatcher(
+        controller.bridge.snapshot_changed, core.network_changed, parent=controller
+    )
+    watcher.on_snapshot(controller.snapshot)
+    state["network"] = watcher
 
 
 def _run_demo(controller: Any, core: Any, demo: DemoSession) -> None:

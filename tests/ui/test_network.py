@@ -4,17 +4,24 @@
 from __future__ import annotations
 
 import logging
+from dataclasses import replace
 from typing import Any
 
 import pytest
 from pytestqt.qtbot import QtBot
 
 from app.ui import network
-from app.ui.network import NetworkWatch, load_source
+from app.ui.network import NetworkWatch, NetworkWatcher, load_source
 from app.ui.qt import QNetworkInformation, QObject, Signal
 from tests.ui.fake_core import FakeCore
 
 LEVEL = QNetworkInformation.Reachability
+
+
+class Snapshots(QObject):
+    """Stands in for the bridge's snapshot signal."""
+
+    changed = Signal(object)
 
 
 class FakeNetworkInformation(QObject):
@@ -75,3 +82,27 @@ def test_load_source_says_which_backend_or_that_there_is_none(
     with caplog.at_level(logging.INFO, logger="app.ui.network"):
         assert load_source() is None
     assert "no Qt backend reports reachability (available: none)" in caplog.text
+
+
+def test_the_backend_loads_only_once_the_server_could_not_be_reached(qtbot: QtBot) -> None:
+    core = FakeCore()
+    snapshots = Snapshots()
+    loads: list[FakeNetworkInformation] = []
+
+    def load() -> FakeNetworkInformation:
+        loads.append(FakeNetworkInformation(LEVEL.Disconnected))
+        return loads[-1]
+
+    watcher = NetworkWatcher(snapshots.changed, core.network_changed, load)
+    online = core.snapshot()
+    snapshots.changed.emit(online)
+    snapshots.changed.emit(replace(online, sync=replace(online.sync, online=False)))  # starting
+    assert loads == [] and reports(core) == []  # online, or not yet asked: no backend, no word
+
+    offline = replace(online, sync=replace(online.sync, online=False, last_error="unreachable"))
+    snapshots.changed.emit(offline)
+    snapshots.changed.emit(offline)
+    assert len(loads) == 1 and reports(core) == [False]
+    loads[0].change(LEVEL.Online)
+    assert reports(core) == [False, True]
+    assert watcher.watch is not None
