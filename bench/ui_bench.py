@@ -41,8 +41,8 @@ TICK = os.sysconf("SC_CLK_TCK")
 # ------------------------------------------------------------------------------ children ----
 
 
-def child_bare(exit_when_shown: bool) -> int:
-    from PySide6.QtCore import QTimer
+def bare_tray() -> tuple[Any, Any]:
+    """A QApplication and a shown QSystemTrayIcon with a plain green icon: the baseline."""
     from PySide6.QtGui import QColor, QIcon, QPixmap
     from PySide6.QtWidgets import QApplication, QSystemTrayIcon
 
@@ -52,6 +52,13 @@ def child_bare(exit_when_shown: bool) -> int:
     pixmap.fill(QColor("green"))
     tray = QSystemTrayIcon(QIcon(pixmap))
     tray.show()
+    return app, tray
+
+
+def child_bare(exit_when_shown: bool) -> int:
+    from PySide6.QtCore import QTimer
+
+    app, _tray = bare_tray()
 
     def shown() -> None:
         print("shown", flush=True)
@@ -109,15 +116,8 @@ def floor_parts(keep: list[Any]) -> Iterator[str]:
 def child_floor() -> int:
     """The bare tray, then the dependency floor part by part, printing the RSS after each."""
     from PySide6.QtCore import QTimer
-    from PySide6.QtGui import QColor, QIcon, QPixmap
-    from PySide6.QtWidgets import QApplication, QSystemTrayIcon
 
-    app = QApplication(sys.argv[:1])
-    app.setQuitOnLastWindowClosed(False)
-    pixmap = QPixmap(22, 22)
-    pixmap.fill(QColor("green"))
-    tray = QSystemTrayIcon(QIcon(pixmap))
-    tray.show()
+    app, _tray = bare_tray()
     keep: list[Any] = []
 
     def load() -> None:
