@@ -111,7 +111,7 @@ def test_two_processes_share_one_file_without_lost_updates(tmp_path: Path) -> No
     assert sum(len(ids) for ids in completed.values()) == len(done_by) == 2 * n
     for item in items:
         assert item.server_id == done_by[item.id]
-    assert all(len(ids) > 0 for ids in completed.values())  # both really took part
+    assert all(len(ids) > 0 for ids in completed.values()), {k: len(v) for k, v in completed.items()}  # both really took part
     # The drain was serial and in FIFO order across both processes.
     finish_times = [i.done_at for i in items]  # items() is in seq order
     assert finish_times == sorted(finish_times)  # type: ignore[type-var]
