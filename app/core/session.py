@@ -119,9 +119,11 @@ class Session:
             )
 
     def lost(self) -> None:
-        """The session ended under us: say so once, and keep everything queued."""
+        """The session ended under us: say so once, and keep everything queued. After a
+        sign-out on purpose (this run or an earlier one) nothing ended: the loops still running
+        simply meet no session, and the menu's "Sign in…" says all there is to say."""
         self._signed_out()
-        if self._end_told:
+        if self._end_told or self.info().get("signed_out"):
             return
         self._end_told = True
         pending = self._store.counts().get("pending", 0)
