@@ -12,7 +12,7 @@ from typing import Any, Literal
 
 from app.api import models
 from app.api.timeutil import parse_datetime
-from app.core import commands
+from app.core import commands, wording
 from app.core.manual_refusals import MANUAL_REASON
 from app.core.snapshot import AttendanceView, Notice, Snapshot, TaskView, TimerView
 
@@ -287,7 +287,7 @@ def transition_notices(prev: Snapshot | None, new: Snapshot) -> list[Notice]:
     if prev.signed_in and new.signed_in and prev.sync.online != new.sync.online:
         if new.sync.online:
             waiting = new.sync.pending
-            tail = f" Sending {waiting} saved item(s)." if waiting else ""
+            tail = f" Sending {wording.plural(waiting, 'saved item')}." if waiting else ""
             notices.append(
                 Notice("online", "Back online", f"The server is reachable again.{tail}", "sync")
             )

@@ -18,7 +18,7 @@ from pathlib import Path
 from typing import Any
 
 from app.api import ApiClient, TokenStore, errors
-from app.core import account
+from app.core import account, wording
 from app.core.clock import Clock
 from app.core.facade import CommandResult
 from app.core.snapshot import Notice
@@ -127,7 +127,8 @@ class Session:
             return
         self._end_told = True
         pending = self._store.counts().get("pending", 0)
-        kept = f" Your {pending} unsent item(s) are kept." if pending else ""
+        verb = "is" if pending == 1 else "are"
+        kept = f" Your {wording.plural(pending, 'unsent item')} {verb} kept." if pending else ""
         if self.info().get("email"):
             title, text = "Sign in again", "Your session has ended; please sign in again."
         else:  # a first start: nothing ended, there is simply no account yet
