@@ -66,7 +66,7 @@ def build_core(
     tracker = Tracker(
         auto_resume=settings.auto_resume, account=session.status, connection=health.status
     )
-    publisher = Publisher(store, tracker, listeners, session.accepts)
+    publisher = Publisher(store, tracker, listeners, session.accepts, the_clock.now)
 
     def enqueue(kind: str, payload: dict[str, Any]) -> OutboxItem:
         server, email = session.account()

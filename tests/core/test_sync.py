@@ -190,7 +190,7 @@ def test_revoked_refresh_asks_to_sign_in_and_keeps_the_queue(
     assert not core.snapshot().signed_in
     notices = [n for n in core.notices if n.kind == "sign_in_needed"]  # type: ignore[attr-defined]
     assert [n.title for n in notices] == ["Sign in again"]
-    assert "1 unsent item(s) are kept" in notices[0].message
+    assert "Your 1 unsent item is kept" in notices[0].message
     assert core.snapshot().sync.pending == 1
     assert core.login(core.server_url() or "", EMAIL, PASSWORD).result(30).status == "done"
     assert core.snapshot().sync.pending == 0

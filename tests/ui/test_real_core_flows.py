@@ -300,10 +300,10 @@ def test_pending_entries_in_today_and_quit_then_parked_ones_edited_or_discarded(
     assert isinstance(logs, LogsWindow)
     qtbot.waitUntil(lambda: logs.tree.topLevelItemCount() == 1, timeout=WAIT)
     day = logs.tree.topLevelItem(0)
-    assert day.childCount() == 3 and day.text(2) == "3 h 00 min", day.text(2)
+    assert day.childCount() == 3 and day.text(2) == "3:00 h", day.text(2)
     waiting = [i for i in range(3) if "(waiting to sync)" in day.child(i).text(1)]
     assert len(waiting) == 2  # the web entry from the server, and the two of this computer
-    assert logs.total.text() == "Total: 3 h 00 min"
+    assert logs.total.text() == "Total: 3:00 h"
 
     trigger(ctl, "action:quit")
     box = ctl.dialogs["confirm_quit"]
@@ -347,7 +347,7 @@ def test_pending_entries_in_today_and_quit_then_parked_ones_edited_or_discarded(
 
     logs.refresh_requested.emit()
     qtbot.waitUntil(
-        lambda: logs.tree.topLevelItemCount() == 1 and logs.total.text() == "Total: 1 h 30 min",
+        lambda: logs.tree.topLevelItemCount() == 1 and logs.total.text() == "Total: 1:30 h",
         timeout=WAIT,
     )
     titles = sorted(logs.tree.topLevelItem(0).child(i).text(1) for i in range(2))
