@@ -19,6 +19,7 @@ from app.ui.dialog_registry import DialogRegistry
 from app.ui.fallback_window import FallbackWindow
 from app.ui.icon import build_icon, is_dark
 from app.ui.icon_view import IconView
+from app.ui.plain import menu_text, tray_text
 from app.ui.qt import QApplication, QCursor, QMenu, QObject, QSystemTrayIcon, QTimer
 from app.ui.text import attendance_text, header_text, icon_view, sync_text, tooltip_text
 
@@ -169,11 +170,11 @@ class TrayView(QObject):
         tip = tooltip_text(snapshot, now)
         if force or tip != self._tooltip:
             self._tooltip = tip
-            self.tray.setToolTip(tip)
+            self.tray.setToolTip(tray_text(tip))
         if self.menu.isVisible():
             header = self.menu.actions()[0] if self.menu.actions() else None
             if header is not None and header.objectName() == "header":
-                header.setText(header_text(snapshot, now))
+                header.setText(menu_text(header_text(snapshot, now)))
         if self.window is not None and self.window.isVisible():
             self._render_window(self.window, snapshot, now)
 
@@ -196,4 +197,9 @@ class TrayView(QObject):
         if self.window is not None:
             self.window.message.setText(f"{title}: {text}")
         if self.tray.isVisible():
-            self.tray.showMessage(title, text, QSystemTrayIcon.MessageIcon.Information, BUBBLE_MS)
+            self.tray.showMessage(
+                tray_text(title),
+                tray_text(text),
+                QSystemTrayIcon.MessageIcon.Information,
+                BUBBLE_MS,
+            )

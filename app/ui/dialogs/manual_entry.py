@@ -8,6 +8,7 @@ from datetime import UTC, date, datetime, time, timedelta
 from app.core.facade import LogEntry
 from app.core.snapshot import TaskView
 from app.ui.dialogs.common import SubmitOnEnter, error_label, ok_cancel, show_error
+from app.ui.plain import plain_label
 from app.ui.qt import (
     QComboBox,
     QDate,
@@ -16,7 +17,6 @@ from app.ui.qt import (
     QDialogButtonBox,
     QFormLayout,
     QKeyEvent,
-    QLabel,
     QPlainTextEdit,
     QTime,
     QTimeEdit,
@@ -119,12 +119,12 @@ class ManualEntryDialog(QDialog):
         start = end - timedelta(hours=1)
         self.start = TimeField(QTime(start.hour, start.minute))
         self.end = TimeField(QTime(end.hour, end.minute))
-        self.duration = QLabel()
+        self.duration = plain_label()
         self.notes = QPlainTextEdit()
         self.notes.setPlaceholderText("Notes (optional; Shift+Enter for a new line)")
         self.notes.setFixedHeight(70)
         self.error = error_label()
-        self.status = QLabel()
+        self.status = plain_label()
         form = QFormLayout()
         form.addRow("Task", self.task)
         form.addRow("Date", self.day)

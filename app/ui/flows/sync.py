@@ -6,6 +6,7 @@ from app.core.facade import CommandResult
 from app.core.snapshot import Snapshot
 from app.ui.dialogs.sync_window import SyncWindow
 from app.ui.flows.context import FlowContext, list_or_empty
+from app.ui.plain import plain_message_box
 from app.ui.qt import QMessageBox
 
 
@@ -55,7 +56,7 @@ class SyncFlow:
         )
 
     def _confirm_discard(self, item_id: str) -> None:
-        box = QMessageBox(
+        box = plain_message_box(
             QMessageBox.Icon.Warning,
             "Discard entry",
             "Discard this entry? It will never reach the server.",
