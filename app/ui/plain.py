@@ -15,6 +15,9 @@ import sys
 
 from app.ui.qt import QLabel, QMessageBox, Qt, QWidget
 
+# Whether the tray's tooltip and bubbles may be read as markup (see tray_text).
+TRAY_READS_MARKUP = sys.platform not in ("win32", "darwin")
+
 
 def plain_label(text: str = "", parent: QWidget | None = None, *, wrap: bool = False) -> QLabel:
     """A label that shows ``text`` (now and after any ``setText``) exactly as written."""
@@ -58,9 +61,7 @@ def tray_text(text: str) -> str:
     server with its ``body-markup``) or to Qt's own tooltip and balloon, all of which may render
     markup, so ``<`` and ``&`` are escaped. Windows and macOS show these natively as plain text,
     where an escape would appear as ``&lt;``."""
-    if sys.platform in ("win32", "darwin"):
-        return text
-    return html.escape(text, quote=False)
+    return html.escape(text, quote=False) if TRAY_READS_MARKUP else text
 
 
 def menu_text(text: str) -> str:
