@@ -7,6 +7,7 @@ from typing import Any
 from app.settings_schema import needs_restart
 from app.ui.dialogs.common import error_label, show_error
 from app.ui.dialogs.sign_in import server_address_error
+from app.ui.plain import plain_label
 from app.ui.qt import (
     QCheckBox,
     QDialog,
@@ -15,7 +16,6 @@ from app.ui.qt import (
     QFileDialog,
     QFormLayout,
     QHBoxLayout,
-    QLabel,
     QLineEdit,
     QPushButton,
     QSpinBox,
@@ -102,12 +102,10 @@ class SettingsDialog(QDialog):
         buttons.rejected.connect(self.reject)
         layout = QVBoxLayout(self)
         layout.addLayout(form)
-        restart_note = QLabel(f"{RESTART_MARK.strip()} {RESTART_TIP}")
-        restart_note.setWordWrap(True)
+        restart_note = plain_label(f"{RESTART_MARK.strip()} {RESTART_TIP}", wrap=True)
         layout.addWidget(restart_note)
         if settings.locked & set(self._widgets()):
-            note = QLabel("Greyed-out settings are managed by your organisation.")
-            note.setWordWrap(True)
+            note = plain_label("Greyed-out settings are managed by your organisation.", wrap=True)
             layout.addWidget(note)
         layout.addWidget(self.error)
         layout.addWidget(buttons)
