@@ -356,6 +356,18 @@ class FakeCore:
             self._resume_timer()
         return self._ok("end_break")
 
+    def answer_away(self, choice: str, task_id: str | None = None) -> Future[CommandResult]:
+        """Clears the question; a resume choice resumes the timer, like the real core."""
+        if self._snap.away is None:
+            return self._done(CommandResult("failed", "There is no away time to answer."))
+        self.set(away=None)
+        if choice != "discard-paused":
+            self._resume_timer()
+        return self._ok("answer_away", choice, task_id)
+
+    def poll_soon(self) -> None:
+        self.calls.append(("poll_soon", ()))
+
     def sync_now(self) -> Future[CommandResult]:
         return self._ok("sync_now")
 
