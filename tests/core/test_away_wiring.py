@@ -3,6 +3,7 @@ the signals driven through a fake watcher (the real back ends are tested in test
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -362,3 +363,35 @@ def test_no_absence_while_not_timing_and_unavailable_is_shown(away: Away) -> Non
         "lock detection unavailable: not on this test machine",
     )
     assert away.core.answer_away("keep").result(30).status == "failed"
+
+
+def test_status_shows_the_question_and_the_cli_answers_it(
+    server: BackendHandle, proxy: Proxy, tmp_path: Path
+) -> None:
+    from tests.test_cli import cli, env_for
+
+    env = env_for(tmp_path, server)
+    a = make(proxy, server, Path(env["TIMETRAY_DATA_DIR"]))
+    try:
+        assert a.core.check_in().result(30).status == "done"
+        assert a.core.start(TRAY).result(30).status == "done"
+        a.watcher.emit(AwayKind.LOCK, a.clock.now())
+        a.settle()
+        a.later(20)
+        a.watcher.emit(AwayKind.UNLOCK, a.clock.now())
+        a.settle()
+    finally:
+        a.core.shutdown()
+    assert cli(env, "login", "--email", EMAIL, "--password-stdin", stdin=PASSWORD).returncode == 0
+    status = cli(env, "status")
+    assert "while 'Implement tray sync' was running" in status.stdout
+    assert "timetray away keep" in status.stdout
+    shown = json.loads(cli(env, "status", "--json").stdout)
+    assert shown["away"]["task_id"] == TRAY and "keep-as" in shown["away"]["choices"]
+    answered = cli(env, "away", "keep", "--task", "review")
+    assert answered.returncode == 0, answered.stderr
+    assert json.loads(cli(env, "status", "--json").stdout)["away"] is None
+    (kept,) = manual_logs(server)
+    assert kept["task_id"] == SPEC and 19.9 <= minutes(kept) <= 20.1
+    resumed = server_timer(server)
+    assert resumed is not None and resumed["status"] == "running"
