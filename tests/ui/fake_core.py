@@ -109,6 +109,7 @@ class FakeCore:
             tasks=demo_tasks(),
         )
         self.shut_down = False
+        self.polls_soon = 0  # poll_soon() calls (the menu opened)
 
     # --- test helpers ----------------------------------------------------------------------
 
@@ -366,7 +367,7 @@ class FakeCore:
         return self._ok("answer_away", choice, task_id)
 
     def poll_soon(self) -> None:
-        self.calls.append(("poll_soon", ()))
+        self.polls_soon += 1
 
     def sync_now(self) -> Future[CommandResult]:
         return self._ok("sync_now")
