@@ -347,6 +347,9 @@ class CoreService:
     def refresh_tasks(self) -> Future[CommandResult]:
         return self._worker.submit(self.poller.refresh_tasks)
 
+    def network_changed(self, reachable: bool | None) -> None:
+        self._worker.later(lambda: self.poller.network_changed(reachable))
+
     def logs(self, since: datetime) -> Future[list[LogEntry]]:
         return self._worker.submit(lambda: self._logbook.logs(since))
 

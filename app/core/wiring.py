@@ -27,6 +27,7 @@ from app.core.health import SyncHealth
 from app.core.logbook import Logbook
 from app.core.polling import Poller
 from app.core.publisher import Listeners, Publisher
+from app.core.reachability import Reachability, tcp_probe
 from app.core.reminders import Reminders
 from app.core.service import TICK_SECONDS, CoreParts, CoreService
 from app.core.session import Session
@@ -43,10 +44,12 @@ def build_core(
     *,
     clock: Clock | Callable[[], datetime] | None = None,
     role: str = "tray",
+    probe: Callable[[str], bool] = tcp_probe,
     away_signals: Callable[[Callable[[], datetime], float], AwaySignals] | None = None,
 ) -> CoreService:
     """Open the store in ``data_dir`` and wire a core around it; :meth:`CoreService.open`
-    starts it. ``role`` is "tray" or "cli" (a CLI command waits for a tray's drain).
+    starts it. ``role`` is "tray" or "cli" (a CLI command waits for a tray's drain);
+    ``probe`` asks whether a server URL answers while the OS gives no word on the network.
     ``away_signals(wall, idle_threshold_seconds)`` makes the idle, lock and sleep watchers; only
     the tray passes it (a CLI run watches nothing, tests pass fakes)."""
     data_dir = Path(data_dir)
@@ -121,6 +124,7 @@ def build_core(
         Reminders(settings.long_timer_hours, settings.idle_reminder_minutes),
         ShiftDetector(the_clock, tick_seconds=TICK_SECONDS),
         tracker.snapshot,
+        reachability=Reachability(session.server_url, probe),
         poll_interval=float(settings.poll_interval_seconds),
         tasks_interval=float(settings.tasks_refresh_seconds),
     )

@@ -170,6 +170,7 @@ def _continue_startup(
     state["controller"] = controller
     controller.show()
     controller.settings_flow.report_problems()
+    QTimer.singleShot(0, lambda: _watch_network(state, core, controller))
 
     if demo is not None:
         _run_demo(controller, core, demo)
@@ -185,6 +186,17 @@ def _continue_startup(
             controller.really_quit()
 
         QTimer.singleShot(SMOKE_TRAY_WAIT_MS + SMOKE_QUIT_MS, finish_smoke)
+
+
+def _watch_network(state: dict[str, Any], core: Any, controller: Any) -> None:
+    """Pass the OS's word on the network to the core, once the server could not be reached."""
+    from app.ui.network import NetworkWatcher
+
+    watcher = NetworkWatcher(
+        controller.bridge.snapshot_changed, core.network_changed, parent=controller
+    )
+    watcher.on_snapshot(controller.snapshot)
+    state["network"] = watcher
 
 
 def _run_demo(controller: Any, core: Any, demo: DemoSession) -> None:
