@@ -14,7 +14,7 @@ from collections.abc import Callable
 from datetime import timedelta
 
 from app.api import errors
-from app.core import local_timer
+from app.core import local_timer, wording
 from app.core.auto import AutoPauser
 from app.core.backoff import jittered
 from app.core.clock import ShiftDetector
@@ -220,7 +220,7 @@ class Poller:
         if report.transient is not None or not self._health.online:
             why = report.transient.user_message if report.transient else "server unreachable"
             return CommandResult("queued", f"Not everything could be sent: {why}", data=data)
-        return CommandResult("done", f"Synced {len(report.results)} item(s).", data=data)
+        return CommandResult("done", f"Synced {wording.items(len(report.results))}.", data=data)
 
     def refresh_tasks(self) -> CommandResult:
         try:
@@ -232,4 +232,4 @@ class Poller:
             return CommandResult("failed", exc.user_message)
         finally:
             self._ctx.publish()
-        return CommandResult("done", f"{len(tasks)} task(s)")
+        return CommandResult("done", wording.plural(len(tasks), "task"))

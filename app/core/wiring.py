@@ -75,7 +75,7 @@ def build_core(
         connection=health.status,
         away=lambda: keeper.view() if keeper is not None else (None, ()),
     )
-    publisher = Publisher(store, tracker, listeners, session.accepts)
+    publisher = Publisher(store, tracker, listeners, session.accepts, the_clock.now)
 
     def enqueue(kind: str, payload: dict[str, Any]) -> OutboxItem:
         server, email = session.account()

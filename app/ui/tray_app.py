@@ -6,6 +6,7 @@ defines the flags; they are read with ``getattr`` so a missing one means "not gi
 
 from __future__ import annotations
 
+import gc
 import logging
 import sys
 from pathlib import Path
@@ -100,6 +101,11 @@ def run_tray(options: Any, demo: DemoSession | None = None) -> int:
         quit_signals.close()
         instance.close()
     log.info("%s exiting with %s", APP_NAME, code)
+    # Everything is saved and closed by now. What is left is the interpreter's own ending,
+    # whose garbage collections walk the whole heap (Qt, httpx, the scheduler) to free memory
+    # the OS takes back anyway: 0.3-0.5 s after the icon went (more under load). Frozen
+    # objects are left out of those walks; objects made from here on are collected as usual.
+    gc.freeze()
     return int(code)
 
 

@@ -186,6 +186,7 @@ class TrayView(QObject):
         window.header.setText(header_text(snap, now))
         window.details.setText(f"{attendance_text(snap.attendance)}\n{sync_text(snap.sync)}")
         timer = snap.timer
+        refusal = snap.resume_refusal if snap.signed_in else None
         if not snap.signed_in:
             window.primary.setText("Sign in…")
         elif timer is None:
@@ -193,7 +194,10 @@ class TrayView(QObject):
         elif timer.state == "running":
             window.primary.setText("Pause")
         else:
-            window.primary.setText("Resume")
+            window.primary.setText(f"Resume ({refusal.hint})" if refusal else "Resume")
+        # Greyed with the reason, as in the menu: End break stays one click away in "Menu".
+        window.primary.setEnabled(refusal is None)
+        window.primary.setToolTip(refusal.reason if refusal else "")
         window.stop_button.setEnabled(timer is not None)
 
     def display_message(self, title: str, text: str) -> None:
