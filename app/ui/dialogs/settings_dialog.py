@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
 from app.settings_schema import needs_restart
@@ -10,6 +11,7 @@ from app.ui.dialogs.sign_in import server_address_error
 from app.ui.plain import plain_label
 from app.ui.qt import (
     QCheckBox,
+    QComboBox,
     QDialog,
     QDialogButtonBox,
     QDoubleSpinBox,
@@ -19,6 +21,7 @@ from app.ui.qt import (
     QLineEdit,
     QPushButton,
     QSpinBox,
+    Qt,
     QVBoxLayout,
     QWidget,
     Signal,
@@ -33,7 +36,13 @@ RESTART_MARK = " *"
 class SettingsDialog(QDialog):
     submitted = Signal(object)  # dict of changed keys
 
-    def __init__(self, settings: SettingsPort, parent: QWidget | None = None) -> None:
+    def __init__(
+        self,
+        settings: SettingsPort,
+        parent: QWidget | None = None,
+        *,
+        away_unavailable: Sequence[str] = (),
+    ) -> None:
         super().__init__(parent)
         self.setWindowTitle("Settings")
         self.settings = settings
@@ -59,6 +68,20 @@ class SettingsDialog(QDialog):
         self.idle_reminder_minutes.setSpecialValueText("never")
         self.idle_reminder_minutes.setSuffix(" min")
         self.idle_reminder_minutes.setValue(int(settings.get("idle_reminder_minutes") or 0))
+        self.away_minutes = QSpinBox()
+        self.away_minutes.setRange(0, 480)
+        self.away_minutes.setSpecialValueText("never")
+        self.away_minutes.setSuffix(" min idle")
+        self.away_minutes.setValue(int(settings.get("away_minutes") or 0))
+        self.away_action = QComboBox()
+        self.away_action.addItem("Ask me: keep or discard", "ask")
+        self.away_action.addItem("Only pause and tell me", "pause")
+        self.away_action.setCurrentIndex(0 if settings.get("away_action") != "pause" else 1)
+        # What this computer cannot tell (no idle counter, no lock signal): said, not guessed.
+        self.away_unavailable = QLabel("\n".join(away_unavailable))
+        self.away_unavailable.setTextFormat(Qt.TextFormat.PlainText)
+        self.away_unavailable.setWordWrap(True)
+        self.away_unavailable.setVisible(bool(away_unavailable))
         self.ca_bundle = QLineEdit(str(settings.get("ca_bundle") or ""))
         self.ca_bundle.setPlaceholderText("System certificates")
         browse = QPushButton("Browse…")
@@ -83,6 +106,8 @@ class SettingsDialog(QDialog):
                 "Remind me when checked in without a timer for",
                 self.idle_reminder_minutes,
             ),
+            ("away_minutes", "Pause the timer when I am away for", self.away_minutes),
+            ("away_action", "When I come back", self.away_action),
             ("ca_bundle", "Custom CA bundle", ca_row),
         )
         for key, label, widget in rows:
@@ -94,6 +119,8 @@ class SettingsDialog(QDialog):
                     label += RESTART_MARK
                 widget.setToolTip(RESTART_TIP)
             form.addRow(label, widget)
+            if key == "away_action":
+                form.addRow("", self.away_unavailable)
         self.error = error_label()
         buttons = QDialogButtonBox(
             QDialogButtonBox.StandardButton.Save | QDialogButtonBox.StandardButton.Cancel
@@ -125,6 +152,8 @@ class SettingsDialog(QDialog):
             "notifications": self.notifications,
             "long_timer_hours": self.long_timer_hours,
             "idle_reminder_minutes": self.idle_reminder_minutes,
+            "away_minutes": self.away_minutes,
+            "away_action": self.away_action,
             "ca_bundle": self.ca_bundle,
         }
 
@@ -144,6 +173,8 @@ class SettingsDialog(QDialog):
             "notifications": self.notifications.isChecked(),
             "long_timer_hours": self.long_timer_hours.value(),
             "idle_reminder_minutes": self.idle_reminder_minutes.value(),
+            "away_minutes": self.away_minutes.value(),
+            "away_action": str(self.away_action.currentData()),
             "ca_bundle": self.ca_bundle.text().strip() or None,
         }
 
