@@ -8,13 +8,12 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from app.core.snapshot import AwayPending, TaskView
+from app.ui.plain import plain_label
 from app.ui.qt import (
     QComboBox,
     QDialog,
     QHBoxLayout,
-    QLabel,
     QPushButton,
-    Qt,
     QVBoxLayout,
     QWidget,
     Signal,
@@ -37,9 +36,7 @@ class AwayDialog(QDialog):
         super().__init__(parent)
         self.setWindowTitle("You were away")
         self.question_id = question.id
-        self.message = QLabel(question.message)
-        self.message.setTextFormat(Qt.TextFormat.PlainText)
-        self.message.setWordWrap(True)
+        self.message = plain_label(question.message, wrap=True)
         self.tasks = QComboBox()
         for task in tasks:
             if task.id != question.task_id:
@@ -60,8 +57,7 @@ class AwayDialog(QDialog):
         layout = QVBoxLayout(self)
         layout.addWidget(self.message)
         other = QHBoxLayout()
-        label = QLabel("Another task:")
-        label.setTextFormat(Qt.TextFormat.PlainText)
+        label = plain_label("Another task:")
         other.addWidget(label)
         other.addWidget(self.tasks, 1)
         layout.addLayout(other)

@@ -21,7 +21,6 @@ from app.ui.qt import (
     QLineEdit,
     QPushButton,
     QSpinBox,
-    Qt,
     QVBoxLayout,
     QWidget,
     Signal,
@@ -78,9 +77,7 @@ class SettingsDialog(QDialog):
         self.away_action.addItem("Only pause and tell me", "pause")
         self.away_action.setCurrentIndex(0 if settings.get("away_action") != "pause" else 1)
         # What this computer cannot tell (no idle counter, no lock signal): said, not guessed.
-        self.away_unavailable = QLabel("\n".join(away_unavailable))
-        self.away_unavailable.setTextFormat(Qt.TextFormat.PlainText)
-        self.away_unavailable.setWordWrap(True)
+        self.away_unavailable = plain_label("\n".join(away_unavailable), wrap=True)
         self.away_unavailable.setVisible(bool(away_unavailable))
         self.ca_bundle = QLineEdit(str(settings.get("ca_bundle") or ""))
         self.ca_bundle.setPlaceholderText("System certificates")
