@@ -41,14 +41,17 @@ def build_core(
     *,
     clock: Clock | Callable[[], datetime] | None = None,
     role: str = "tray",
+    inline: bool = False,
 ) -> CoreService:
     """Open the store in ``data_dir`` and wire a core around it; :meth:`CoreService.open`
-    starts it. ``role`` is "tray" or "cli" (a CLI command waits for a tray's drain)."""
+    starts it. ``role`` is "tray" or "cli" (a CLI command waits for a tray's drain).
+    ``inline``: no scheduler thread; the jobs run on the caller's thread when it waits for
+    them (a CLI command, see :mod:`app.core.worker`)."""
     data_dir = Path(data_dir)
     data_dir.mkdir(parents=True, exist_ok=True)
     the_clock = as_clock(clock)
     store = Store.open(data_dir, clock=the_clock.now, retention_days=settings.retention_days)
-    worker = Worker()
+    worker = Worker(inline=inline)
     listeners = Listeners()
     health = SyncHealth(settings.poll_interval_seconds)
     session = Session(
@@ -59,6 +62,7 @@ def build_core(
         ca_bundle=settings.ca_bundle,
         data_dir=data_dir,
         allow_insecure_http=settings.allow_insecure_http,
+        allow_token_file=settings.allow_token_file,
     )
     tracker = Tracker(
         auto_resume=settings.auto_resume, account=session.status, connection=health.status
