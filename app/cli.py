@@ -341,6 +341,11 @@ def _cmd_login(core: Any, options: argparse.Namespace, out: Out) -> int:
     server = options.server or core.server_url()
     if not server:
         raise UsageError("which server? give --server URL (or set TIMETRAY_SERVER)")
+    from app.api.errors import address_problem
+
+    problem = address_problem(server)
+    if problem:
+        raise UsageError(problem)
     # Also a server remembered from an earlier sign-in: no password goes out in clear.
     why = insecure_http_refusal(server, allowed=options.settings.allow_insecure_http)
     if why:
@@ -594,14 +599,21 @@ HANDLERS: dict[str, Callable[[Any, argparse.Namespace, Out], int]] = {
 def refused_server(
     flag: str | None, environ: Mapping[str, str], loaded: LoadedSettings
 ) -> str | None:
-    """One line saying why the server the user gave is refused (plain http to another
-    computer without policy's allowance), or None. The settings layer has already dropped
-    such a value and fallen back; the CLI says so and stops rather than quietly using another
-    server. A locked ``server_url`` ignores both anyway, so there is nothing to refuse."""
+    """One line saying why the server the user gave is refused (not a server address, or
+    plain http to another computer without policy's allowance), or None. The settings layer
+    has already dropped such a value and fallen back; the CLI says so and stops rather than
+    quietly using another server. A locked ``server_url`` ignores both anyway, so there is
+    nothing to refuse."""
     if loaded.is_locked("server_url"):
         return None
     given = [("--server", flag), ("TIMETRAY_SERVER", environ.get("TIMETRAY_SERVER"))]
     where, url = next(((w, u) for w, u in given if u), ("", None))
+    if url:
+        from app.api.errors import address_problem
+
+        problem = address_problem(url)
+        if problem:
+            return f"{where}: {problem}"
     why = insecure_http_refusal(url, allowed=loaded.values.allow_insecure_http)
     return f"{where} {url}: {why}" if why else None
 

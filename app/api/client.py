@@ -105,6 +105,9 @@ class ApiClient:
         allow_insecure_http: bool = False,
     ) -> None:
         self.server_url = normalize_server_url(base_url)
+        problem = errors.address_problem(self.server_url)
+        if problem is not None:
+            raise ValueError(problem[0].upper() + problem[1:] + ".")
         # Defence in depth: whoever builds a client, no password or token goes out in clear.
         refusal = insecure_http_refusal(self.server_url, allowed=allow_insecure_http)
         if refusal is not None:
