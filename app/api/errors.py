@@ -361,7 +361,7 @@ def from_transport_error(exc: httpx.TransportError, host: str) -> Unreachable:
                 "port, or the server is down.",
             )
         name = _cause(exc, socket.gaierror)
-        if name is not None and name.errno in _UNKNOWN_NAME_ERRNOS:
+        if isinstance(name, socket.gaierror) and name.errno in _UNKNOWN_NAME_ERRNOS:
             return Unreachable(
                 False,
                 f"The server name {host.rsplit(':', 1)[0]} is not known. Check the address "
