@@ -25,6 +25,7 @@ from app.core.health import SyncHealth
 from app.core.logbook import Logbook
 from app.core.polling import Poller
 from app.core.publisher import Listeners, Publisher
+from app.core.reachability import Reachability, tcp_probe
 from app.core.reminders import Reminders
 from app.core.service import TICK_SECONDS, CoreParts, CoreService
 from app.core.session import Session
@@ -42,9 +43,11 @@ def build_core(
     clock: Clock | Callable[[], datetime] | None = None,
     role: str = "tray",
     inline: bool = False,
+    probe: Callable[[str], bool] = tcp_probe,
 ) -> CoreService:
     """Open the store in ``data_dir`` and wire a core around it; :meth:`CoreService.open`
-    starts it. ``role`` is "tray" or "cli" (a CLI command waits for a tray's drain).
+    starts it. ``role`` is "tray" or "cli" (a CLI command waits for a tray's drain);
+    ``probe`` asks whether a server URL answers while the OS gives no word on the network.
     ``inline``: no scheduler thread; the jobs run on the caller's thread when it waits for
     them (a CLI command, see :mod:`app.core.worker`)."""
     data_dir = Path(data_dir)
@@ -67,7 +70,7 @@ def build_core(
     tracker = Tracker(
         auto_resume=settings.auto_resume, account=session.status, connection=health.status
     )
-    publisher = Publisher(store, tracker, listeners, session.accepts)
+    publisher = Publisher(store, tracker, listeners, session.accepts, the_clock.now)
 
     def enqueue(kind: str, payload: dict[str, Any]) -> OutboxItem:
         server, email = session.account()
@@ -116,6 +119,7 @@ def build_core(
         Reminders(settings.long_timer_hours, settings.idle_reminder_minutes),
         ShiftDetector(the_clock, tick_seconds=TICK_SECONDS),
         tracker.snapshot,
+        reachability=Reachability(session.server_url, probe),
         poll_interval=float(settings.poll_interval_seconds),
         tasks_interval=float(settings.tasks_refresh_seconds),
     )
