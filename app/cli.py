@@ -1,7 +1,10 @@
 """Headless commands: the same core as the tray, driven from a terminal or a script.
 
-Each command opens the core without its background polling, commits what it must to the
-outbox, lets the worker send it, prints the outcome and exits. Exit codes: 0 done (or safely
+Each command opens the core without its background polling and without a scheduler thread
+(its few jobs run on this thread while it waits for them), commits what it must to the
+outbox, sends it, prints the outcome and exits. Every command has a network deadline
+(:data:`DEADLINES`): when the server does not answer in time it answers from the store and the
+outbox, says so, and starts nothing new on its way out. Exit codes: 0 done (or safely
 queued, and it says so), 1 refused by the server (its words on stderr), 2 usage error,
 3 sign-in needed.
 """
@@ -17,7 +20,7 @@ import os
 import sys
 from collections.abc import Callable, Mapping
 from concurrent.futures import Future
-from dataclasses import asdict
+from dataclasses import asdict, replace
 from datetime import datetime, timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -33,6 +36,15 @@ logger = logging.getLogger(__name__)
 
 EXIT_OK, EXIT_REJECTED, EXIT_USAGE, EXIT_SIGN_IN = 0, 1, 2, 3
 WAIT_SECONDS = 180.0
+# Network budget per command, (in all, per request), in seconds. `status` answers within
+# about 3 s whatever the server does and every other command within 8 s (process start
+# included); `sync` may run long while the server answers, but never waits more than one
+# request's bound on a server that does not.
+DEADLINES: dict[str, tuple[float | None, float | None]] = {
+    "status": (1.5, None),
+    "sync": (None, 4.0),
+}
+DEFAULT_DEADLINE: tuple[float | None, float | None] = (4.5, None)
 
 
 class UsageError(Exception):
@@ -79,6 +91,13 @@ def build_parser() -> argparse.ArgumentParser:
     p = add("login", "sign in (the password is asked for, or read from stdin)")
     p.add_argument("--email", required=True)
     p.add_argument("--password-stdin", action="store_true", help="read the password from stdin")
+    p.add_argument(
+        "--insecure-storage",
+        action="store_true",
+        help="on a computer with no system keyring (ssh, containers, minimal desktops): keep "
+        "the sign-in in a file only you can read, in the data folder, instead of for this "
+        "command only",
+    )
     add("logout", "sign out and forget the session")
     add("status", "timer, attendance and queue")
     add("tasks", "your tasks")
@@ -168,8 +187,17 @@ def _result_obj(result: Any) -> dict[str, Any]:
     }
 
 
-def _wait(fut: Future[Any]) -> Any:
-    return fut.result(timeout=WAIT_SECONDS)
+def _wait(core: Any, fut: Future[Any]) -> Any:
+    """The outcome of a facade call. A CLI core has no worker thread: the jobs this command
+    queued run here, on this thread, until the outcome is known (see app.core.worker). When
+    nothing due is left to run and a command is still unanswered (say, a tray holds the
+    queue), it is safe in the outbox, and that is the answer."""
+    core.worker.run_until(fut.done)
+    if fut.done() or not core.worker.inline:
+        return fut.result(timeout=WAIT_SECONDS)
+    from app.core.facade import CommandResult
+
+    return CommandResult("queued", "Saved on this computer; it will sync.")
 
 
 def _finish(out: Out, result: Any, core: Any = None) -> int:
@@ -180,7 +208,7 @@ def _finish(out: Out, result: Any, core: Any = None) -> int:
     "not synced yet" and piled up (two refused check-outs after a third one succeeded)."""
     status = result.status
     if status == "rejected" and result.item_id and core is not None:
-        _wait(core.discard_parked(result.item_id))
+        _wait(core, core.discard_parked(result.item_id))
     if status in ("done", "queued"):
         text = result.message or status
         if status == "queued" and "sync" not in text.lower():
@@ -217,7 +245,7 @@ def _resolve_task(core: Any, text: str) -> str:
 
     found = candidates()
     if len(found) != 1 and core.snapshot().signed_in:
-        _wait(core.refresh_tasks())
+        _wait(core, core.refresh_tasks())
         found = candidates()
     if len(found) == 1:
         return str(found[0].id)
@@ -324,13 +352,18 @@ def _signed_in(core: Any) -> bool:
 
 def _fresh(core: Any) -> None:
     """Bring the cached state up to date before acting on it (best effort, quick offline)."""
-    _wait(core.sync_now())
+    _wait(core, core.sync_now())
 
 
 def _cmd_login(core: Any, options: argparse.Namespace, out: Out) -> int:
     server = options.server or core.server_url()
     if not server:
         raise UsageError("which server? give --server URL (or set TIMETRAY_SERVER)")
+    from app.api.errors import address_problem
+
+    problem = address_problem(server)
+    if problem:
+        raise UsageError(problem)
     # Also a server remembered from an earlier sign-in: no password goes out in clear.
     why = insecure_http_refusal(server, allowed=options.settings.allow_insecure_http)
     if why:
@@ -346,33 +379,54 @@ def _cmd_login(core: Any, options: argparse.Namespace, out: Out) -> int:
             raise UsageError("no password given") from None
     if not password:
         raise UsageError("empty password")
-    result = _wait(core.login(server, options.email, password))
+    if options.insecure_storage and not core.session.keep_sign_in_in_file():
+        raise UsageError(
+            "your organisation's policy does not allow keeping the sign-in in a file "
+            "(allow_token_file); use the system keyring"
+        )
+    result = _wait(core, core.login(server, options.email, password))
     if result.status == "rejected" and result.http_status in (401, 403):
         print(f"timetray: {result.message}", file=sys.stderr)
         return EXIT_SIGN_IN
+    data = result.data or {}
+    if result.status == "done" and data.get("sign_in_kept") == "memory":
+        # The tray's wording speaks of its next start; here the very next command needs it.
+        print(
+            "timetray: no system keyring here, so the next command will need a sign-in "
+            "again; use `timetray login --insecure-storage ...` to keep it in a file only you "
+            "can read (or start a Secret Service such as gnome-keyring)",
+            file=sys.stderr,
+        )
+        result = replace(result, message=f"Signed in as {data.get('user') or options.email}")
     return _finish(out, result)
 
 
 def _cmd_logout(core: Any, options: argparse.Namespace, out: Out) -> int:
-    return _finish(out, _wait(core.logout()))
+    return _finish(out, _wait(core, core.logout()))
 
 
 def _cmd_status(core: Any, options: argparse.Namespace, out: Out) -> int:
+    note = None
     if core.snapshot().signed_in:
-        result = _wait(core.sync_now())
+        result = _wait(core, core.sync_now())
         if result.status == "sign_in_needed":
             obj = _status_obj(core)
             out.emit(obj, _status_text(obj, core.snapshot()))
             return EXIT_SIGN_IN
+        if result.status != "done":
+            # Within the deadline or not at all: what the store and the outbox hold.
+            note = f"{result.message} (showing what is saved on this computer)"
     obj = _status_obj(core)
-    out.emit(obj, _status_text(obj, core.snapshot()))
+    obj["note"] = note
+    text = _status_text(obj, core.snapshot())
+    out.emit(obj, text + (f"\n{note}" if note else ""))
     return EXIT_OK if obj["signed_in"] else EXIT_SIGN_IN
 
 
 def _cmd_tasks(core: Any, options: argparse.Namespace, out: Out) -> int:
     if not _signed_in(core):
         return EXIT_SIGN_IN
-    result = _wait(core.refresh_tasks())
+    result = _wait(core, core.refresh_tasks())
     if result.status == "sign_in_needed":
         return _finish(out, result)
     tasks = [asdict(t) for t in core.snapshot().tasks]
@@ -395,7 +449,7 @@ def _simple(
             return EXIT_SIGN_IN
         if fresh:
             _fresh(core)
-        return _finish(out, _wait(call(core, options)), core)
+        return _finish(out, _wait(core, call(core, options)), core)
 
     return handler
 
@@ -405,7 +459,7 @@ def _cmd_start(core: Any, options: argparse.Namespace, out: Out) -> int:
         return EXIT_SIGN_IN
     _fresh(core)
     task_id = _resolve_task(core, options.task)
-    return _finish(out, _wait(core.start(task_id)), core)
+    return _finish(out, _wait(core, core.start(task_id)), core)
 
 
 def _cmd_switch(core: Any, options: argparse.Namespace, out: Out) -> int:
@@ -415,8 +469,8 @@ def _cmd_switch(core: Any, options: argparse.Namespace, out: Out) -> int:
     _fresh(core)
     task_id = _resolve_task(core, options.task)
     if core.snapshot().timer is None:
-        return _finish(out, _wait(core.start(task_id)), core)
-    return _finish(out, _wait(core.switch(task_id, notes)), core)
+        return _finish(out, _wait(core, core.start(task_id)), core)
+    return _finish(out, _wait(core, core.switch(task_id, notes)), core)
 
 
 def _notes(options: argparse.Namespace, notes: str | None) -> str | None:
@@ -445,7 +499,7 @@ def _cmd_log(core: Any, options: argparse.Namespace, out: Out) -> int:
             file=sys.stderr,
         )
     task_id = _resolve_task(core, options.task)
-    return _finish(out, _wait(core.log_manual(task_id, start, end, notes)), core)
+    return _finish(out, _wait(core, core.log_manual(task_id, start, end, notes)), core)
 
 
 def _cmd_logs(core: Any, options: argparse.Namespace, out: Out) -> int:
@@ -458,7 +512,7 @@ def _cmd_logs(core: Any, options: argparse.Namespace, out: Out) -> int:
         since = today
     else:
         since = today - timedelta(days=30)
-    entries = _wait(core.logs(since))
+    entries = _wait(core, core.logs(since))
     objs = [asdict(e) for e in entries]
     text = "\n".join(
         f"{e.started_at.astimezone():%Y-%m-%d %H:%M}-{e.ended_at.astimezone():%H:%M} "
@@ -492,7 +546,7 @@ def _cmd_break(core: Any, options: argparse.Namespace, out: Out) -> int:
 def _cmd_sync(core: Any, options: argparse.Namespace, out: Out) -> int:
     if not _signed_in(core):
         return EXIT_SIGN_IN
-    return _finish(out, _wait(core.sync_now()))
+    return _finish(out, _wait(core, core.sync_now()))
 
 
 def _find_item(core: Any, text: str | None) -> str:
@@ -531,8 +585,8 @@ def _cmd_queue(core: Any, options: argparse.Namespace, out: Out) -> int:
     if options.action == "retry":
         if not _signed_in(core):
             return EXIT_SIGN_IN
-        return _finish(out, _wait(core.retry_parked(item_id)))
-    return _finish(out, _wait(core.discard_parked(item_id)))
+        return _finish(out, _wait(core, core.retry_parked(item_id)))
+    return _finish(out, _wait(core, core.discard_parked(item_id)))
 
 
 def _cmd_away(core: Any, options: argparse.Namespace, out: Out) -> int:
@@ -541,7 +595,7 @@ def _cmd_away(core: Any, options: argparse.Namespace, out: Out) -> int:
         choice = "keep-as" if task else "keep"
     else:
         task, choice = None, "discard-paused" if options.stay_paused else "discard"
-    return _finish(out, _wait(core.answer_away(choice, task)), core)
+    return _finish(out, _wait(core, core.answer_away(choice, task)), core)
 
 
 HANDLERS: dict[str, Callable[[Any, argparse.Namespace, Out], int]] = {
@@ -574,14 +628,21 @@ HANDLERS: dict[str, Callable[[Any, argparse.Namespace, Out], int]] = {
 def refused_server(
     flag: str | None, environ: Mapping[str, str], loaded: LoadedSettings
 ) -> str | None:
-    """One line saying why the server the user gave is refused (plain http to another
-    computer without policy's allowance), or None. The settings layer has already dropped
-    such a value and fallen back; the CLI says so and stops rather than quietly using another
-    server. A locked ``server_url`` ignores both anyway, so there is nothing to refuse."""
+    """One line saying why the server the user gave is refused (not a server address, or
+    plain http to another computer without policy's allowance), or None. The settings layer
+    has already dropped such a value and fallen back; the CLI says so and stops rather than
+    quietly using another server. A locked ``server_url`` ignores both anyway, so there is
+    nothing to refuse."""
     if loaded.is_locked("server_url"):
         return None
     given = [("--server", flag), ("TIMETRAY_SERVER", environ.get("TIMETRAY_SERVER"))]
     where, url = next(((w, u) for w, u in given if u), ("", None))
+    if url:
+        from app.api.errors import address_problem
+
+        problem = address_problem(url)
+        if problem:
+            return f"{where}: {problem}"
     why = insecure_http_refusal(url, allowed=loaded.values.allow_insecure_http)
     return f"{where} {url}: {why}" if why else None
 
@@ -610,7 +671,8 @@ def run(options: argparse.Namespace) -> int:
         return EXIT_USAGE
     out = Out(bool(getattr(options, "json", False)))
     options.settings = loaded.values  # the merged settings, for the handlers' own checks
-    core = build_core(loaded.values, data_dir, role="cli")
+    core = build_core(loaded.values, data_dir, role="cli", inline=True)
+    core.session.set_deadline(*DEADLINES.get(command, DEFAULT_DEADLINE))
     try:
         core.open(poll=False)
         return handler(core, options, out)

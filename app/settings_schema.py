@@ -337,6 +337,17 @@ _TABLE: tuple[Option, ...] = (
         restart=True,
         example="false",
     ),
+    Option(
+        "allow_token_file",
+        Boolean(),
+        True,
+        "let a person who asks for it (`timetray login --insecure-storage`, for hosts with no "
+        "keyring) keep their sign-in in a file only they can read; false: the OS keyring or "
+        "nothing",
+        policy="only",
+        restart=True,
+        example="true",
+    ),
 )
 
 OPTIONS: dict[str, Option] = {option.name: option for option in _TABLE}
@@ -437,6 +448,7 @@ class Settings:
     retention_days: int = _default("retention_days")
     last_email: str | None = _default("last_email")
     allow_insecure_http: bool = _default("allow_insecure_http")
+    allow_token_file: bool = _default("allow_token_file")
 
 
 if tuple(f.name for f in fields(Settings)) != tuple(OPTIONS):  # pragma: no cover

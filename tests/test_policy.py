@@ -55,6 +55,7 @@ def test_documented_keys_are_setting_names() -> None:
         "away_minutes",
         "away_action",
         "allow_insecure_http",
+        "allow_token_file",
         "locked_keys",
     ]
 

@@ -105,6 +105,9 @@ class ApiClient:
         allow_insecure_http: bool = False,
     ) -> None:
         self.server_url = normalize_server_url(base_url)
+        problem = errors.address_problem(self.server_url)
+        if problem is not None:
+            raise ValueError(problem[0].upper() + problem[1:] + ".")
         # Defence in depth: whoever builds a client, no password or token goes out in clear.
         refusal = insecure_http_refusal(self.server_url, allowed=allow_insecure_http)
         if refusal is not None:
@@ -117,6 +120,11 @@ class ApiClient:
         self._session = False
         self._user: User | None = None
         self._clock_offset: timedelta | None = None
+        # A command's network budget (monotonic seconds), and whether a request ran out of
+        # time under it: see set_deadline.
+        self._deadline: float | None = None
+        self._per_request: float | None = None
+        self._gave_up = False
         self._http = httpx.Client(
             base_url=self.server_url + API_PREFIX,
             verify=tls_context(ca_bundle),  # the OS trust store, or exactly the given PEM
@@ -181,6 +189,37 @@ class ApiClient:
         """The current time on the server's clock, as best we know it."""
         return self._clock() + self.clock_offset
 
+    def set_deadline(self, seconds: float | None, per_request: float | None = None) -> None:
+        """For someone waiting at a terminal: every later request of this client gets at most
+        ``seconds`` in all, from now, and at most ``per_request`` each (None: no such bound;
+        both None: the client's own timeouts, as the tray uses). Under a bound, once a request
+        runs out of time later ones fail at once instead of waiting again, so a server that
+        accepts and never answers costs one timeout, not one per request: a token renewal
+        that timed out is never tried again in the same command."""
+        self._deadline = None if seconds is None else time.monotonic() + seconds
+        self._per_request = per_request
+        self._gave_up = False
+
+    def _budget(self) -> httpx.Timeout | None:
+        """The timeouts this request may use under the bounds (None: the client's own)."""
+        if self._deadline is None and self._per_request is None:
+            return None
+        left = self._per_request if self._per_request is not None else float("inf")
+        if self._deadline is not None:
+            left = min(left, self._deadline - time.monotonic())
+        if self._gave_up or left <= 0.05:
+            self._gave_up = True
+            raise errors.Unreachable(
+                False, f"{self._host} did not answer in time; Timetray stopped waiting for it."
+            )
+        base = self._http.timeout
+        return httpx.Timeout(
+            min(base.read or left, left),
+            connect=min(base.connect or left, left),
+            write=min(base.write or left, left),
+            pool=min(base.pool or left, left),
+        )
+
     # -- transport ---------------------------------------------------------------------------
 
     def _observe_date(self, response: httpx.Response, sent: datetime, received: datetime) -> None:
@@ -209,17 +248,27 @@ class ApiClient:
         headers = {"Authorization": f"Bearer {token}"} if token else None
         attempts = 2 if method == "GET" else 1
         for attempt in range(1, attempts + 1):
+            budget = self._budget()
+            limits = self.read_limits
+            if budget is not None and budget.read is not None:
+                limits = replace(limits, deadline_s=min(limits.deadline_s, budget.read))
             sent = self._clock()
             started = time.monotonic()
             try:
                 request = self._http.build_request(
-                    method, path, json=json, params=params, headers=headers
+                    method,
+                    path,
+                    json=json,
+                    params=params,
+                    headers=headers,
+                    timeout=budget if budget is not None else httpx.USE_CLIENT_DEFAULT,
                 )
-                response = bounded.exchange(self._http, request, self.read_limits)
+                response = bounded.exchange(self._http, request, limits)
             except bounded.BodyTooLarge as exc:
                 logger.warning("%s %s: answer over %d bytes; not read", method, path, exc.limit)
                 raise errors.ResponseTooLarge(exc.status, exc.limit) from None
             except bounded.DeadlinePassed as exc:
+                self._gave_up = self._deadline is not None or self._per_request is not None
                 logger.warning("%s %s: no complete answer in %g s", method, path, exc.deadline_s)
                 raise errors.Unreachable(
                     True,
@@ -227,6 +276,8 @@ class ApiClient:
                     "action may or may not have been saved.",
                 ) from None
             except httpx.TransportError as exc:
+                if isinstance(exc, httpx.TimeoutException):
+                    self._gave_up = self._deadline is not None or self._per_request is not None
                 error = errors.from_transport_error(exc, self._host)
                 retry = (
                     attempt < attempts

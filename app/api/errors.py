@@ -10,6 +10,8 @@ from __future__ import annotations
 
 import json
 import logging
+import socket
+import ssl
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -268,8 +270,76 @@ def from_response(response: httpx.Response, *, now: datetime, login: bool = Fals
     return Rejected(status, body.message, body.details, body.code)
 
 
+def address_problem(url: str) -> str | None:
+    """What is wrong with a server address as typed, or None. Checked before anything is sent,
+    so that a typo reads as a typo and not as network trouble ("Can't reach notaurl")."""
+    text = url.strip()
+    if not text:
+        return "no server address given"
+    if any(ch.isspace() for ch in text):
+        return f"{text!r} is not a server address (it contains a space)"
+    scheme, sep, rest = text.partition("://")
+    if not sep:
+        return (
+            f"{text!r} is not a full server address: it needs its scheme, "
+            f"e.g. https://{text.lstrip('/')}"
+        )
+    if scheme.lower() not in ("http", "https"):
+        return f"{text!r}: the address must start with https:// (or http://), not {scheme}://"
+    host = rest.split("/", 1)[0].rsplit("@", 1)[-1]
+    if not host or host.startswith(":"):
+        return f"{text!r} has no server name after {scheme}://"
+    return None
+
+
+# getaddrinfo's "this name does not exist" answers (EAI_NONAME, EAI_NODATA, EAI_ADDRFAMILY);
+# EAI_AGAIN (-3) is a resolver that could not be asked: network trouble, said as such.
+_UNKNOWN_NAME_ERRNOS = {socket.EAI_NONAME, -5, getattr(socket, "EAI_ADDRFAMILY", -9)}
+
+
+def _cause(exc: BaseException, kind: type[BaseException]) -> BaseException | None:
+    """The first exception of ``kind`` in the chain under an httpx error (httpx wraps httpcore,
+    which wraps the socket or ssl error)."""
+    seen: BaseException | None = exc
+    for _ in range(8):
+        if seen is None:
+            return None
+        if isinstance(seen, kind):
+            return seen
+        seen = seen.__cause__ or seen.__context__
+    return None
+
+
+def _tls_failure(exc: httpx.TransportError, host: str) -> Unreachable | None:
+    text = str(exc)
+    ssl_error = _cause(exc, ssl.SSLError)
+    if ssl_error is None and "SSL" not in text:
+        return None
+    if "CERTIFICATE_VERIFY_FAILED" in text:
+        return Unreachable(
+            False,
+            f"The certificate of {host} could not be verified. If your organisation uses its own "
+            "certificate authority, set its CA bundle in Settings (the ca_bundle setting).",
+        )
+    reason = getattr(ssl_error, "reason", None) or "handshake failed"
+    if reason in ("WRONG_VERSION_NUMBER", "RECORD_LAYER_FAILURE", "HTTP_REQUEST"):
+        return Unreachable(
+            False,
+            f"The secure (TLS) connection to {host} failed: it does not answer https there. "
+            "Check the address: if the server is plain http, the address starts with http://.",
+        )
+    return Unreachable(
+        False,
+        f"The secure (TLS) connection to {host} failed ({reason}). Check that the address "
+        "starts with the right scheme; if your organisation uses its own certificate "
+        "authority, set its CA bundle in Settings (the ca_bundle setting).",
+    )
+
+
 def from_transport_error(exc: httpx.TransportError, host: str) -> Unreachable:
-    """Map an httpx transport failure, deciding whether the request may have been processed."""
+    """Map an httpx transport failure, deciding whether the request may have been processed.
+    A bad address, an unknown host name and a failed TLS handshake each say what is wrong
+    and how to fix it; only the rest reads as network trouble."""
     never_sent = isinstance(
         exc,
         httpx.ConnectError
@@ -278,12 +348,25 @@ def from_transport_error(exc: httpx.TransportError, host: str) -> Unreachable:
         | httpx.ProxyError
         | httpx.UnsupportedProtocol,
     )
-    if isinstance(exc, httpx.ConnectError) and "CERTIFICATE_VERIFY_FAILED" in str(exc):
-        return Unreachable(
-            False,
-            f"The certificate of {host} could not be verified. If your organisation uses its own "
-            "certificate authority, set its CA bundle in Settings.",
-        )
+    if isinstance(exc, httpx.UnsupportedProtocol):
+        return Unreachable(False, f"{host} is not a usable server address: {exc}")
+    if isinstance(exc, httpx.ConnectError):
+        tls = _tls_failure(exc, host)
+        if tls is not None:
+            return tls
+        if _cause(exc, ConnectionRefusedError) is not None:
+            return Unreachable(
+                False,
+                f"Nothing answers at {host} (connection refused): check the address and its "
+                "port, or the server is down.",
+            )
+        name = _cause(exc, socket.gaierror)
+        if isinstance(name, socket.gaierror) and name.errno in _UNKNOWN_NAME_ERRNOS:
+            return Unreachable(
+                False,
+                f"The server name {host.rsplit(':', 1)[0]} is not known. Check the address "
+                "for typos.",
+            )
     if never_sent:
         return Unreachable(False, f"Can't reach {host}. Check your network connection.")
     if isinstance(exc, httpx.TimeoutException):

@@ -292,6 +292,11 @@ class TokenStore:
             pass  # nothing stored
         except keyring.errors.KeyringError as exc:
             logger.warning("Could not remove the sign-in from the keyring: %s", type(exc).__name__)
+        if self._file is not None and only_if is None:
+            # Signing out of a file-kept sign-in: its last-e-mail note goes too, so the file is
+            # deleted once empty and the next sign-in goes back to the keyring by default.
+            with contextlib.suppress(keyring.errors.KeyringError):
+                self._file.delete_password(SERVICE, f"{self.server_url}|{_LAST_EMAIL_KEY}")
 
     # -- the last account used on this server (not a secret) -------------------------------
 

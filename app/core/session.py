@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import Any
 
 from app.api import ApiClient, TokenStore, errors
+from app.api.tokens import TOKEN_FILE_NAME
 from app.core import account, wording
 from app.core.clock import Clock
 from app.core.facade import CommandResult
@@ -42,14 +43,20 @@ class Session:
         ca_bundle: str | None,
         data_dir: Path,
         allow_insecure_http: bool = False,
+        allow_token_file: bool = True,
     ) -> None:
         self._store = store
+        # A CLI command's network budget (total, per request); see set_deadline.
+        self._deadline: tuple[float | None, float | None] = (None, None)
         self._clock = clock
         self._notify = notify
         self._configured_server = configured_server
         self._ca_bundle = ca_bundle
         self._allow_insecure_http = allow_insecure_http
         self._data_dir = data_dir
+        # The opted-in sign-in file (app.api.tokens.TokenFile); None where policy forbids it.
+        self._token_file = data_dir / TOKEN_FILE_NAME if allow_token_file else None
+        self._want_token_file = False
         self._api: ApiClient | None = None
         self._status = AccountStatus()
         self._end_told = False
@@ -80,17 +87,43 @@ class Session:
     def server_url(self) -> str | None:
         return self._configured_server or self.info().get("server_url")
 
+    @property
+    def token_file_allowed(self) -> bool:
+        return self._token_file is not None
+
     # ---- changing --------------------------------------------------------------------------
-    def _make_api(self, server_url: str, email: str | None) -> ApiClient:
-        tokens = TokenStore(server_url, email, lock_path=self._data_dir / AUTH_LOCK)
+    def set_deadline(self, total: float | None, per_request: float | None = None) -> None:
+        """A CLI command's network budget, from now, for this client and any made later (see
+        :meth:`app.api.ApiClient.set_deadline`); the tray sets none."""
+        self._deadline = (total, per_request)
+        if self._api is not None:
+            self._api.set_deadline(total, per_request)
+
+    def keep_sign_in_in_file(self) -> bool:
+        """The person asked (``timetray login --insecure-storage``) that the next sign-in be
+        kept in a file only they can read, for a host with no keyring. False: policy forbids
+        it, and the sign-in goes to the keyring or stays in memory as usual."""
+        self._want_token_file = self._token_file is not None
+        return self._want_token_file
+
+    def _make_api(self, server_url: str, email: str | None, *, sign_in: bool = False) -> ApiClient:
+        tokens = TokenStore(
+            server_url,
+            email,
+            lock_path=self._data_dir / AUTH_LOCK,
+            token_file=self._token_file,
+            use_token_file=sign_in and self._want_token_file,
+        )
         # The core's clock, so the measured server offset follows a wall-clock jump.
-        return ApiClient(
+        api = ApiClient(
             server_url,
             token_store=tokens,
             ca_bundle=self._ca_bundle,
             allow_insecure_http=self._allow_insecure_http,
             clock=self._clock.now,
         )
+        api.set_deadline(*self._deadline)
+        return api
 
     def restore(self) -> None:
         info = self.info()
@@ -138,7 +171,7 @@ class Session:
     def sign_in(self, server_url: str, email: str, password: str) -> CommandResult:
         """Worker job: the exchange with the server only; the caller polls and drains after."""
         try:
-            api = self._make_api(server_url, email)
+            api = self._make_api(server_url, email, sign_in=True)
         except ValueError as exc:
             return CommandResult("failed", str(exc))
         try:
@@ -167,9 +200,16 @@ class Session:
             server_url=api.server_url or self._status.server_url,
         )
         message = f"Signed in as {user.full_name}"
-        if api.token_store.warning:
-            message += f". {api.token_store.warning}"
-        return CommandResult("done", message, data={"user": user.full_name, "email": api.email})
+        tokens = api.token_store
+        if tokens.in_file is not None:
+            message += f". Your sign-in is kept in {tokens.in_file}, readable only by you"
+        elif tokens.warning:
+            message += f". {tokens.warning}"
+        kept = "file" if tokens.in_file else ("keyring" if tokens.persistent else "memory")
+        data = {"user": user.full_name, "email": api.email, "sign_in_kept": kept}
+        if tokens.in_file is not None:
+            data["token_file"] = str(tokens.in_file)
+        return CommandResult("done", message, data=data)
 
     def sign_out(self) -> CommandResult:
         if self._api is not None:

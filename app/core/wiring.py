@@ -44,6 +44,7 @@ def build_core(
     *,
     clock: Clock | Callable[[], datetime] | None = None,
     role: str = "tray",
+    inline: bool = False,
     probe: Callable[[str], bool] = tcp_probe,
     away_signals: Callable[[Callable[[], datetime], float], AwaySignals] | None = None,
 ) -> CoreService:
@@ -51,12 +52,14 @@ def build_core(
     starts it. ``role`` is "tray" or "cli" (a CLI command waits for a tray's drain);
     ``probe`` asks whether a server URL answers while the OS gives no word on the network.
     ``away_signals(wall, idle_threshold_seconds)`` makes the idle, lock and sleep watchers; only
-    the tray passes it (a CLI run watches nothing, tests pass fakes)."""
+    the tray passes it (a CLI run watches nothing, tests pass fakes). ``inline``: no scheduler
+    thread; the jobs run on the caller's thread when it waits for them (a CLI command, see
+    :mod:`app.core.worker`)."""
     data_dir = Path(data_dir)
     data_dir.mkdir(parents=True, exist_ok=True)
     the_clock = as_clock(clock)
     store = Store.open(data_dir, clock=the_clock.now, retention_days=settings.retention_days)
-    worker = Worker()
+    worker = Worker(inline=inline)
     listeners = Listeners()
     health = SyncHealth(settings.poll_interval_seconds)
     session = Session(
@@ -67,6 +70,7 @@ def build_core(
         ca_bundle=settings.ca_bundle,
         data_dir=data_dir,
         allow_insecure_http=settings.allow_insecure_http,
+        allow_token_file=settings.allow_token_file,
     )
     keeper: AwayKeeper | None = None  # made below; the Tracker reads it while publishing
     tracker = Tracker(

@@ -70,6 +70,9 @@ class FaultsIn(BaseModel):
     fail_next: FailNextIn | None = None
     drop_after_commit: DropIn | None = None
     bad_body: BadBodyIn | None = None
+    # A path prefix never answered ("" or "/" for every API path); null: unchanged.
+    blackhole: str | None = None
+    blackhole_off: bool = False
 
 
 class TtlIn(BaseModel):
@@ -123,6 +126,9 @@ def set_faults(body: FaultsIn, state: State) -> dict[str, Any]:
             bad.interval_ms,
             bad.declare_length,
         ),
+        blackhole=""
+        if body.blackhole_off
+        else (None if body.blackhole is None else normalize_prefix(body.blackhole.strip("/"))),
     )
     return state.faults.describe()
 

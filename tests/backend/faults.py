@@ -85,6 +85,9 @@ class FaultState:
     fail_next: FailNext | None = None
     drop_after_commit: DropAfterCommit | None = None
     bad_body: BadBody | None = None
+    # A path prefix whose requests are read and never answered (the API prefix: everything),
+    # as a server that accepts connections and hangs does; None: off.
+    blackhole: str | None = None
     _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
 
     def clear(self) -> None:
@@ -93,6 +96,7 @@ class FaultState:
             self.fail_next = None
             self.drop_after_commit = None
             self.bad_body = None
+            self.blackhole = None
 
     def update(
         self,
@@ -101,8 +105,10 @@ class FaultState:
         fail_next: FailNext | None = None,
         drop_after_commit: DropAfterCommit | None = None,
         bad_body: BadBody | None = None,
+        blackhole: str | None = None,
     ) -> None:
-        """Change only the switches given; the others keep their pending counts."""
+        """Change only the switches given; the others keep their pending counts. ``blackhole``
+        "" turns that switch off."""
         with self._lock:
             if latency_ms is not None:
                 self.latency_ms = max(0.0, latency_ms)
@@ -112,6 +118,14 @@ class FaultState:
                 self.drop_after_commit = drop_after_commit if drop_after_commit.count > 0 else None
             if bad_body is not None:
                 self.bad_body = bad_body if bad_body.count > 0 else None
+            if blackhole is not None:
+                self.blackhole = blackhole or None
+
+    def swallows(self, path: str) -> bool:
+        """Whether a request for ``path`` is to be left unanswered (read on every poll, so
+        clearing the switch lets the hung requests through)."""
+        hole = self.blackhole
+        return hole is not None and path.startswith(hole)
 
     def take_failure(self, path: str) -> FailNext | None:
         with self._lock:
@@ -150,6 +164,7 @@ class FaultState:
             bad = self.bad_body
             return {
                 "latency_ms": self.latency_ms,
+                "blackhole": self.blackhole,
                 "fail_next": None
                 if fail is None
                 else {
@@ -200,6 +215,21 @@ class RequestStats:
             return {"requests": dict(self._requests), "refreshes": self._refreshes}
 
 
+async def _swallow(path: str, faults: FaultState, receive: Receive) -> None:
+    """Read the request and answer nothing while the switch stays on (a reset between tests
+    clears it). The request is never processed, even after the switch is off: a hung server
+    did not do the work, and replaying, say, a token renewal nobody waits for would rotate
+    the token."""
+    more = True
+    while more:
+        message = await receive()
+        if message["type"] == "http.disconnect":
+            break
+        more = bool(message.get("more_body"))
+    while faults.swallows(path):
+        await asyncio.sleep(0.05)
+
+
 class _DropConnection(Exception):
     """Fallback when uvicorn's transport is not reachable: abort after the headers."""
 
@@ -225,6 +255,12 @@ class FaultMiddleware:
         decorated = self._decorate(path, send)
         if not path.startswith(API_PREFIX):
             await self.app(scope, receive, decorated)
+            return
+        if self.faults.swallows(path):
+            logger.info("fault: swallowing %s (never answered)", path)
+            await _swallow(path, self.faults, receive)
+            # Whoever still waits once the switch is off gets a 503, never the work done.
+            await self._send_failure(FailNext(1, 503, None, path), decorated)
             return
         latency = self.faults.latency_ms
         if latency > 0:

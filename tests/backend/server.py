@@ -74,10 +74,19 @@ class BackendHandle:
         fail_next: dict[str, Any] | None = None,
         drop_after_commit: dict[str, Any] | None = None,
         bad_body: dict[str, Any] | None = None,
+        blackhole: str | bool | None = None,
     ) -> dict[str, Any]:
         """Change the given switches only, e.g. ``fail_next={"count": 2, "status": 503}`` or
-        ``bad_body={"kind": "trickle", "path_prefix": "/tasks"}``."""
+        ``bad_body={"kind": "trickle", "path_prefix": "/tasks"}``. ``blackhole``: a path
+        prefix (or True: every API path) whose requests are read and never answered; False
+        turns it off."""
         body: dict[str, Any] = {}
+        if blackhole is True:
+            body["blackhole"] = "/"
+        elif blackhole is False:
+            body["blackhole_off"] = True
+        elif blackhole is not None:
+            body["blackhole"] = blackhole
         if latency_ms is not None:
             body["latency_ms"] = latency_ms
         if fail_next is not None:
