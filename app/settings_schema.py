@@ -159,7 +159,21 @@ class Email:
         return email or None
 
 
-Kind = IntRange | FloatRange | Boolean | ServerUrl | PemFile | Email
+class Choice:
+    registry = "REG_SZ"
+    plist = "string"
+
+    def __init__(self, *values: str) -> None:
+        self.values = values
+        self.describe = "one of " + ", ".join(f"`{v}`" for v in values)
+
+    def check(self, value: object, text: bool) -> str:
+        if isinstance(value, str) and value.strip().lower() in self.values:
+            return value.strip().lower()
+        raise ValueError(f"expected one of {', '.join(self.values)}, got {_show(value)}")
+
+
+Kind = IntRange | FloatRange | Boolean | ServerUrl | PemFile | Email | Choice
 
 # --- the table ----------------------------------------------------------------------------
 
@@ -304,6 +318,16 @@ _TABLE: tuple[Option, ...] = (
         restart=True,
         example="false",
     ),
+    Option(
+        "mcp_access",
+        Choice("full", "read", "off"),
+        "full",
+        "what an AI assistant may do through `timetray mcp`: `full` (reads, and changes the "
+        "person approves one by one), `read` (reads only) or `off` (the server does not start)",
+        policy="set",
+        restart=True,
+        example='"read"',
+    ),
 )
 
 OPTIONS: dict[str, Option] = {option.name: option for option in _TABLE}
@@ -402,6 +426,7 @@ class Settings:
     retention_days: int = _default("retention_days")
     last_email: str | None = _default("last_email")
     allow_insecure_http: bool = _default("allow_insecure_http")
+    mcp_access: str = _default("mcp_access")
 
 
 if tuple(f.name for f in fields(Settings)) != tuple(OPTIONS):  # pragma: no cover
