@@ -316,6 +316,7 @@ def test_policy_example_uncommented_is_a_valid_policy(tmp_path: Path) -> None:
         "auto_resume",
         "ca_bundle",
         "allow_insecure_http",
+        "mcp_access",
     }
     assert locked == {"server_url", "ca_bundle"}
 

@@ -53,6 +53,7 @@ def test_documented_keys_are_setting_names() -> None:
         "autostart",
         "ca_bundle",
         "allow_insecure_http",
+        "mcp_access",
         "locked_keys",
     ]
 
