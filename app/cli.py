@@ -23,6 +23,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from app import __version__
+from app.core import wording
 from app.settings_schema import insecure_http_refusal
 
 if TYPE_CHECKING:
@@ -445,12 +446,13 @@ def _cmd_logs(core: Any, options: argparse.Namespace, out: Out) -> int:
     objs = [asdict(e) for e in entries]
     text = "\n".join(
         f"{e.started_at.astimezone():%Y-%m-%d %H:%M}-{e.ended_at.astimezone():%H:%M} "
-        f"{e.duration_minutes:4d} min  {e.task_title}{'  (not synced yet)' if e.pending else ''}"
+        f"{wording.minutes(e.duration_minutes):>8}  {e.task_title}"
+        + ("  (not synced yet)" if e.pending else "")
         + (f"  -- {e.notes}" if e.notes else "")
         for e in entries
     )
     total = sum(e.duration_minutes for e in entries)
-    out.emit(objs, (text + "\n" if text else "") + f"Total: {total // 60} h {total % 60:02d} min")
+    out.emit(objs, (text + "\n" if text else "") + f"Total: {wording.minutes(total)}")
     return EXIT_OK
 
 

@@ -112,4 +112,9 @@ class CoreFacade(Protocol):
     def discard_parked(self, item_id: str) -> Future[CommandResult]: ...
     def logs(self, since: datetime) -> Future[list[LogEntry]]: ...
 
+    # the machine's network, as the front end's OS source reports it
+    def network_changed(self, reachable: bool | None) -> None:
+        """True: up (poll now if the server was unreachable); False: down (no probing);
+        None: no source (the core probes the server while it cannot reach it)."""
+
     def shutdown(self) -> None: ...

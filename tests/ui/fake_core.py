@@ -381,6 +381,9 @@ class FakeCore:
         self.calls.append(("logs", (since,)))
         return self._done([log for log in self.logs_list if log.ended_at >= since])
 
+    def network_changed(self, reachable: bool | None) -> None:
+        self.calls.append(("network_changed", (reachable,)))
+
     def shutdown(self) -> None:
         self.shut_down = True
 
