@@ -46,7 +46,8 @@ def run(options: argparse.Namespace, *, confirm_clock: Callable[[], datetime] | 
         from app.assistant.server import Assistant, build_server
     except ImportError as exc:
         print(
-            f"timetray mcp: the MCP SDK is not installed ({exc}); install timetray[mcp]",
+            f"timetray mcp: the MCP SDK is not installed ({exc}); this needs Timetray "
+            "installed with pip as timetray[mcp] (the installers leave it out)",
             file=sys.stderr,
         )
         return EXIT_MISSING
