@@ -162,6 +162,7 @@ def build_parser() -> argparse.ArgumentParser:
         help="the item to retry or discard: its id, or the first characters shown by "
         "`timetray queue list`",
     )
+    add("mcp", "serve the time tools to an AI assistant over MCP on stdio (see README)")
     return parser
 
 
@@ -653,6 +654,10 @@ def run(options: argparse.Namespace) -> int:
     from app.core.wiring import build_core
 
     command = options.command
+    if command == "mcp":  # its own front end (app/assistant), and the only one loading the SDK
+        from app.assistant.entry import run as run_mcp
+
+        return run_mcp(options)
     handler = HANDLERS.get(command)
     if handler is None:
         print(f"timetray: unknown command {command!r}", file=sys.stderr)

@@ -348,6 +348,16 @@ _TABLE: tuple[Option, ...] = (
         restart=True,
         example="true",
     ),
+    Option(
+        "mcp_access",
+        OneOf("full", "read", "off"),
+        "full",
+        "what an AI assistant may do through `timetray mcp`: `full` (reads, and changes the "
+        "person approves one by one), `read` (reads only) or `off` (the server does not start)",
+        policy="set",
+        restart=True,
+        example='"read"',
+    ),
 )
 
 OPTIONS: dict[str, Option] = {option.name: option for option in _TABLE}
@@ -449,6 +459,7 @@ class Settings:
     last_email: str | None = _default("last_email")
     allow_insecure_http: bool = _default("allow_insecure_http")
     allow_token_file: bool = _default("allow_token_file")
+    mcp_access: str = _default("mcp_access")
 
 
 if tuple(f.name for f in fields(Settings)) != tuple(OPTIONS):  # pragma: no cover

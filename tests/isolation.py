@@ -27,7 +27,9 @@ from app.policy import StaticPolicyReader, replace_policy_source_for_tests
 
 ROOT_ENV = "TIMETRAY_TESTS_ROOT"
 # Per-user caches that libraries fill in a fresh home (fontconfig for Qt): not ours to clean.
-HOME_CACHES = frozenset({".cache"})
+# Written by tools, not by Timetray: library caches, and rustup's settings, which its proxy
+# creates when pip probes `rustc --version` while the .deb build installs its lock.
+HOME_CACHES = frozenset({".cache", ".rustup"})
 
 
 class Isolation:

@@ -172,3 +172,37 @@ def test_the_cycle_check_sees_a_type_checking_import() -> None:
         assert _imports(sample) == {"typing", "app.core.x"}
     finally:
         sample.unlink()
+
+
+def test_only_the_mcp_server_loads_the_mcp_sdk() -> None:
+    """The tray and the other commands must not pay for the SDK (start time, memory)."""
+    others = [f for f in _sources("app") if f.name != "server.py" or f.parent.name != "assistant"]
+    assert _offenders(others, ("mcp", "mcp_types")) == []
+
+
+def test_the_assistant_uses_the_core_only_through_its_facade() -> None:
+    allowed = {"app.core.facade", "app.core.snapshot", "app.core.week", "app.core.week_text"}
+    found = [
+        f"{file.relative_to(ROOT)} imports {name}"
+        for file in _sources("app/assistant")
+        for name in sorted(_imports(file))
+        if name.startswith("app.core")
+        and name not in allowed
+        and not (file.name == "entry.py" and name == "app.core.wiring")
+    ]
+    assert found == []
+
+
+def test_importing_the_tray_and_cli_does_not_load_the_sdk() -> None:
+    import subprocess
+    import sys
+
+    code = (
+        "import sys, app.main, app.cli, app.assistant, app.assistant.entry; "
+        "print(sorted(m for m in sys.modules if m == 'mcp' or m.startswith('mcp.')))"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, timeout=60, cwd=ROOT
+    )
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.strip() == "[]"

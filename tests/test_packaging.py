@@ -319,6 +319,7 @@ def test_policy_example_uncommented_is_a_valid_policy(tmp_path: Path) -> None:
         "away_action",
         "allow_insecure_http",
         "allow_token_file",
+        "mcp_access",
     }
     assert locked == {"server_url", "ca_bundle"}
 

@@ -56,6 +56,7 @@ def test_documented_keys_are_setting_names() -> None:
         "away_action",
         "allow_insecure_http",
         "allow_token_file",
+        "mcp_access",
         "locked_keys",
     ]
 
