@@ -220,10 +220,12 @@ def test_every_command_prints_its_object_with_json(
     )
     assert logged["status"] == "done" and logged["data"]["source_type"] == "manual"
     today = _json(cli(env, "--json", "logs", "--today"))
-    assert [e["notes"] for e in today] == ["from the cli"]
-    assert [e["notes"] for e in _json(cli(env, "--json", "logs", "--week"))] == ["from the cli"]
-    month = _json(cli(env, "--json", "logs"))
-    assert len(month) == 2 and month[0]["pending"] is False
+    assert [e["notes"] for e in today["entries"]] == ["from the cli"]
+    assert today["complete"] is True and today["note"] is None
+    week = _json(cli(env, "--json", "logs", "--week"))["entries"]
+    assert [e["notes"] for e in week] == ["from the cli"]
+    month = _json(cli(env, "--json", "logs"))["entries"]
+    assert len(month) == 2 and month[0]["pending"] is False and month[0]["state"] == "synced"
     assert _json(cli(env, "--json", "sync"))["data"] == {"pending": 0, "parked": 0, "sent": 0}
     assert _json(cli(env, "--json", "logout"))["status"] == "done"
     assert cli(env, "status").returncode == 3

@@ -47,7 +47,7 @@ class _TrackedState:
     local: LocalTimer | None = None
     marker: AutoMarker | None = None
     tasks: tuple[models.Task, ...] = ()
-    today_logged_seconds: float = 0.0
+    today_logged_seconds: float | None = None
 
 
 class Tracker:
@@ -158,7 +158,7 @@ class Tracker:
         with self._lock:
             self._state.tasks = tuple(tasks)
 
-    def set_today_logged(self, seconds: float) -> None:
+    def set_today_logged(self, seconds: float | None) -> None:
         with self._lock:
             self._state.today_logged_seconds = seconds
 

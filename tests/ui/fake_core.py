@@ -14,7 +14,14 @@ from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
-from app.core.facade import CommandResult, CoreFacade, LogEntry, OutboxEntry, ResultStatus
+from app.core.facade import (
+    CommandResult,
+    CoreFacade,
+    LogEntry,
+    LogsView,
+    OutboxEntry,
+    ResultStatus,
+)
 from app.core.snapshot import (
     AttendanceView,
     Notice,
@@ -272,9 +279,10 @@ class FakeCore:
                 notes=notes,
                 source="timer",
                 pending=self.offline,
+                state="waiting" if self.offline else "synced",
             )
         )
-        self.set(timer=None, today_logged_seconds=self._snap.today_logged_seconds + seconds)
+        self.set(timer=None, today_logged_seconds=(self._snap.today_logged_seconds or 0.0) + seconds)
         return self._ok("stop", notes)
 
     def switch(self, task_id: str, notes: str | None = None) -> Future[CommandResult]:
@@ -297,6 +305,7 @@ class FakeCore:
                 notes=notes,
                 source="manual",
                 pending=self.offline,
+                state="waiting" if self.offline else "synced",
             )
         )
         return self._ok("log_manual", task_id, started_at, ended_at, notes)
@@ -377,9 +386,13 @@ class FakeCore:
         self.set(sync=replace(self._snap.sync, parked=len(self.parked)))
         return self._ok("discard_parked", item_id)
 
-    def logs(self, since: datetime) -> Future[list[LogEntry]]:
+    def logs(self, since: datetime) -> Future[LogsView]:
         self.calls.append(("logs", (since,)))
-        return self._done([log for log in self.logs_list if log.ended_at >= since])
+        entries = [log for log in self.logs_list if log.ended_at >= since]
+        if self.offline:
+            note = "Could not load the server's entries: the list shows only what is saved here."
+            return self._done(LogsView(entries, False, None, note))
+        return self._done(LogsView(entries, True, self.clock()))
 
     def shutdown(self) -> None:
         self.shut_down = True
