@@ -223,9 +223,8 @@ class Poller:
             return until
         pending = self._ctx.store.items(("pending",))
         head = pending[0] if pending else None
-        if head is not None and head.not_before is not None:
-            if head.not_before > self._ctx.clock.now():
-                return head.not_before
+        if head is not None and head.not_before and head.not_before > self._ctx.clock.now():
+            return head.not_before
         return None
 
     def refresh_tasks(self) -> CommandResult:

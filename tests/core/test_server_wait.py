@@ -50,7 +50,8 @@ def test_a_429_on_a_send_is_kept_on_the_item_and_sync_now_in_another_core_waits(
     two: list[CoreService], server: BackendHandle, clock: ManualClock
 ) -> None:
     tray, cli = two
-    server.set_faults(fail_next={"count": 1, "status": 429, "retry_after": 2, "path_prefix": MANUAL})
+    limit = {"count": 1, "status": 429, "retry_after": 2, "path_prefix": MANUAL}
+    server.set_faults(fail_next=limit)
     assert entry(tray, clock) == "queued"
     assert server.requests.get(MANUAL) == 1
 

@@ -282,7 +282,8 @@ class FakeCore:
                 state="waiting" if self.offline else "synced",
             )
         )
-        self.set(timer=None, today_logged_seconds=(self._snap.today_logged_seconds or 0.0) + seconds)
+        before = self._snap.today_logged_seconds or 0.0
+        self.set(timer=None, today_logged_seconds=before + seconds)
         return self._ok("stop", notes)
 
     def switch(self, task_id: str, notes: str | None = None) -> Future[CommandResult]:

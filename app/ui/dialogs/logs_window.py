@@ -17,7 +17,6 @@ from app.ui.qt import (
 )
 from app.ui.text import day_totals, entries, human_duration
 
-
 _STATE_LABELS = {"waiting": "  (waiting to sync)", "parked": "  (not accepted: see Sync)"}
 
 
