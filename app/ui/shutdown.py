@@ -10,7 +10,6 @@ shuts down on a thread of its own so the GUI never waits on its worker; after
 
 from __future__ import annotations
 
-import contextlib
 import logging
 import threading
 import time
@@ -20,19 +19,19 @@ from datetime import datetime
 from app.core.facade import CoreFacade
 from app.core.snapshot import Snapshot
 from app.ui.dialog_registry import DialogRegistry
-from app.ui.qt import QMessageBox, QObject, Qt, QTimer, Signal
+from app.ui.qt import QMessageBox, QObject, QTimer, Signal
 from app.ui.text import quit_warning
 
 log = logging.getLogger(__name__)
 
 QUIT_BUDGET_MS = 1500  # the core's share of the 2 s a quit may take
+WATCH_MS = 10  # how often the GUI thread looks whether the core has finished
 
 
 class QuitSequence(QObject):
     """Owns "are we quitting" and the thread that shuts the core down."""
 
     finished = Signal()
-    _core_done = Signal()
 
     def __init__(
         self,
@@ -56,7 +55,13 @@ class QuitSequence(QObject):
         self._deadline = QTimer(self)
         self._deadline.setSingleShot(True)
         self._deadline.timeout.connect(self._give_up)
-        self._core_done.connect(self._finish, Qt.ConnectionType.QueuedConnection)
+        # The shutdown thread never touches a Qt object: this sequence may be deleted while the
+        # core is still shutting down (a test's controller, the app at exit), and a signal
+        # emitted from another thread on a deleted QObject crashed the process. The GUI thread
+        # watches the thread instead.
+        self._watch = QTimer(self)
+        self._watch.setInterval(WATCH_MS)
+        self._watch.timeout.connect(self._check_core)
 
     @property
     def quitting(self) -> bool:
@@ -95,6 +100,7 @@ class QuitSequence(QObject):
         finally:
             self._thread.start()
             self._deadline.start(self._budget_ms)
+            self._watch.start()
 
     def finish_now(self) -> None:
         """The event loop is ending (``aboutToQuit``, e.g. a session logout): no queued signal
@@ -114,8 +120,10 @@ class QuitSequence(QObject):
             log.info("core shut down")
         except Exception:
             log.exception("core shutdown failed")
-        with contextlib.suppress(RuntimeError):  # gone: the application ended meanwhile
-            self._core_done.emit()
+
+    def _check_core(self) -> None:
+        if self._thread is not None and not self._thread.is_alive():
+            self._finish()
 
     def _give_up(self) -> None:
         if self._thread is not None and self._thread.is_alive():
@@ -127,6 +135,7 @@ class QuitSequence(QObject):
             return
         self._done = True
         self._deadline.stop()
+        self._watch.stop()
         self.finished.emit()
         if self._on_quit is not None:
             self._on_quit()
