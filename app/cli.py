@@ -23,6 +23,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from app import __version__
+from app.core import wording
 from app.settings_schema import insecure_http_refusal
 
 if TYPE_CHECKING:
@@ -445,7 +446,7 @@ def _cmd_logs(core: Any, options: argparse.Namespace, out: Out) -> int:
     marks = {"waiting": "  (not synced yet)", "parked": "  (not accepted; see queue list)"}
     text = "\n".join(
         f"{e.started_at.astimezone():%Y-%m-%d %H:%M}-{e.ended_at.astimezone():%H:%M} "
-        f"{e.duration_minutes:4d} min  {e.task_title}{marks.get(e.state, '')}"
+        f"{wording.minutes(e.duration_minutes):>8}  {e.task_title}{marks.get(e.state, '')}"
         + (f"  -- {e.notes}" if e.notes else "")
         for e in entries
     )
@@ -460,10 +461,7 @@ def _cmd_logs(core: Any, options: argparse.Namespace, out: Out) -> int:
         "note": view.note,
     }
     incomplete = "" if view.complete else " (incomplete)"
-    out.emit(
-        doc,
-        (text + "\n" if text else "") + f"Total: {total // 60} h {total % 60:02d} min{incomplete}",
-    )
+    out.emit(doc, (text + "\n" if text else "") + f"Total: {wording.minutes(total)}{incomplete}")
     return EXIT_OK
 
 

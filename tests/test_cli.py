@@ -156,38 +156,65 @@ def _fill(store: Store, start: datetime, n: int) -> list[str]:
     return stamps
 
 
+KILL_ROUNDS = 10
+PROGRESS_TIMEOUT_S = 60.0  # a bound for a hang, never a decision: progress ends each wait
+
+
+def _done_count(store: Store) -> int:
+    return store.counts().get("done", 0)
+
+
+def _kill_after_progress(store: Store, env: dict[str, str], target: int) -> bool:
+    """Start ``sync`` and SIGKILL it once the store shows ``target`` items done.
+
+    The kill point is chosen on observed progress, not on a sleep, so the same seed exercises
+    the same stretch of the drain however loaded the machine is. False if the drain ended
+    (or failed) by itself first.
+    """
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "tests.app_launcher", "sync"],
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+        cwd=Path(__file__).resolve().parents[1],
+    )
+    deadline = time.monotonic() + PROGRESS_TIMEOUT_S
+    try:
+        while _done_count(store) < target:
+            if proc.poll() is not None:
+                return False
+            assert time.monotonic() < deadline, f"no progress to {target} done items"
+            time.sleep(0.01)  # polling interval only: the condition decides
+        proc.send_signal(signal.SIGKILL)
+        return True
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+        proc.wait()
+
+
 @pytest.mark.needs_posix("kills the CLI with SIGKILL")
 def test_sigkill_during_a_200_item_drain_loses_and_doubles_nothing(
     env: dict[str, str], tmp_path: Path, server: BackendHandle
 ) -> None:
+    """The soak: a seeded number of SIGKILLs at seeded points of a 200-item drain, then a
+    final drain; every item reaches the server exactly once."""
     rng = random.Random(4)
     server.set_faults(latency_ms=3)
-    expected: list[str] = []
+    store = Store.open(tmp_path / "data")
+    expected = _fill(store, datetime(2025, 1, 1, tzinfo=UTC), 200)
     kills = 0
-    batch = 0
-    deadline = time.monotonic() + 90
-    while kills < 20 and time.monotonic() < deadline:
-        store = Store.open(tmp_path / "data")
-        expected += _fill(store, datetime(2025, 1, 1, tzinfo=UTC) + timedelta(days=batch), 200)
-        batch += 1
-        while store.counts().unsent:
-            proc = subprocess.Popen(
-                [sys.executable, "-m", "tests.app_launcher", "sync"],
-                env=env,
-                stdout=subprocess.DEVNULL,
-                stderr=subprocess.DEVNULL,
-                cwd=Path(__file__).resolve().parents[1],
-            )
-            time.sleep(rng.uniform(0.5, 1.6))
-            if proc.poll() is None:
-                proc.send_signal(signal.SIGKILL)
-                kills += 1
-            proc.wait()
+    try:
+        for _round in range(KILL_ROUNDS):
+            # Steps of 1..12 items over 10 rounds stay below 200: every round ends in a kill.
+            target = _done_count(store) + rng.randint(1, 12)
+            kills += _kill_after_progress(store, env, target)
+    finally:
         store.close()
-    server.set_faults(latency_ms=0)
-    assert kills >= 20
+        server.set_faults(latency_ms=0)
+    assert kills == KILL_ROUNDS
     done = cli(env, "sync")
-    assert done.returncode == 0
+    assert done.returncode == 0, done.stderr
     seen = [str(log["started_at"]) for log in server_logs(server)]
     norm = sorted(s.replace(".000000", "") for s in seen)
     assert len(seen) == len(set(seen)), "a duplicate reached the server"

@@ -97,10 +97,14 @@ def test_login_refuses_a_remembered_plain_http_server_before_asking_for_a_passwo
     asked: list[str] = []
     core = SimpleNamespace(
         server_url=lambda: "http://hr.example.com",
-        settings=SimpleNamespace(allow_insecure_http=False),
         login=lambda *a: asked.append("login"),
     )
-    options = SimpleNamespace(server=None, email="emp1@example.com", password_stdin=False)
+    options = SimpleNamespace(
+        server=None,
+        email="emp1@example.com",
+        password_stdin=False,
+        settings=SimpleNamespace(allow_insecure_http=False),
+    )
     with pytest.raises(cli.UsageError, match=r"http://hr\.example\.com: plain http://"):
         cli.HANDLERS["login"](core, options, cli.Out(False))
     assert asked == []

@@ -67,7 +67,7 @@ def test_a_refused_entry_is_not_kept_as_if_it_would_sync(env: dict[str, str]) ->
     assert [item for item in queue if item["state"] == "parked"] == []
     logs = cli(env, "logs")
     assert "not synced yet" not in logs.stdout
-    assert "Total: 1 h 00 min" in logs.stdout
+    assert "Total: 1:00 h" in logs.stdout
 
 
 def test_check_out_refused_twice_leaves_nothing_parked(

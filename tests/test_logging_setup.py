@@ -73,6 +73,7 @@ def no_held_tokens() -> Iterator[None]:
     redaction.forget_all()
 
 
+@pytest.mark.expect_logged_error(r"refresh failed", logger="app.test")
 def test_a_traceback_carrying_a_token_is_redacted(log_file: Path) -> None:
     try:
         raise RuntimeError(f"proxy echoed Authorization: Bearer {JWT}")
@@ -84,6 +85,7 @@ def test_a_traceback_carrying_a_token_is_redacted(log_file: Path) -> None:
     assert "Bearer <redacted>" in text
 
 
+@pytest.mark.expect_logged_error(r"renewal", logger="app.test")
 def test_an_opaque_refresh_token_in_a_body_or_traceback_is_redacted(log_file: Path) -> None:
     log = logging.getLogger("app.test")
     log.warning("request body %s", {"refresh_token": OPAQUE})
@@ -100,6 +102,7 @@ def test_an_opaque_refresh_token_in_a_body_or_traceback_is_redacted(log_file: Pa
 
 
 @pytest.mark.usefixtures("no_held_tokens", "memory_keyring")
+@pytest.mark.expect_logged_error(r"unexpected text from the server", logger="app.test")
 def test_a_token_the_store_holds_is_redacted_wherever_it_appears(log_file: Path) -> None:
     store = TokenStore("https://hr.example.com", "emp1@example.com")
     store.save(OPAQUE)
@@ -109,6 +112,7 @@ def test_a_token_the_store_holds_is_redacted_wherever_it_appears(log_file: Path)
     assert "x<redacted>y" in text
 
 
+@pytest.mark.expect_logged_error(r"boom", logger="app.test")
 def test_stderr_is_redacted_too(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     root = logging.getLogger()
     before = list(root.handlers), root.level

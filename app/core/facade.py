@@ -135,4 +135,9 @@ class CoreFacade(Protocol):
         """Entries started at or after ``since``, newest first: the server's (fetched now, or
         the cached copy when the server cannot be reached) plus those waiting or parked here."""
 
+    # the machine's network, as the front end's OS source reports it
+    def network_changed(self, reachable: bool | None) -> None:
+        """True: up (poll now if the server was unreachable); False: down (no probing);
+        None: no source (the core probes the server while it cannot reach it)."""
+
     def shutdown(self) -> None: ...

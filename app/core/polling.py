@@ -10,13 +10,11 @@ from __future__ import annotations
 
 import contextlib
 import logging
-import socket
 from collections.abc import Callable
 from datetime import datetime, timedelta
-from urllib.parse import urlsplit
 
 from app.api import errors
-from app.core import local_timer
+from app.core import local_timer, wording
 from app.core.auto import AutoPauser
 from app.core.backoff import jittered
 from app.core.clock import ShiftDetector
@@ -25,6 +23,7 @@ from app.core.drain import Drainer
 from app.core.facade import CommandResult
 from app.core.health import SyncHealth
 from app.core.logbook import Logbook
+from app.core.reachability import Reachability
 from app.core.reminders import Reminders
 from app.core.server_wait import ServerWait, wait_text
 from app.core.session import Session
@@ -51,6 +50,7 @@ class Poller:
         snapshot: Callable[[], Snapshot],
         server_wait: ServerWait,
         *,
+        reachability: Reachability,
         poll_interval: float,
         tasks_interval: float,
     ) -> None:
@@ -65,6 +65,7 @@ class Poller:
         self._detector = detector
         self._snapshot = snapshot
         self._server_wait = server_wait
+        self._reachability = reachability
         self._poll_interval = poll_interval
         self._tasks_interval = tasks_interval
         # Whether the poll and task jobs schedule their next run (a tray: yes; a CLI: no).
@@ -129,24 +130,23 @@ class Poller:
         if shift.slept or shift.wall_jump:
             logger.info("woke up or clock changed (%.0f s real); polling now", shift.real_seconds)
             self.schedule_poll(0)
-        if not self._health.online and self._session.status().signed_in and self._probe():
+        if (
+            not self._health.online
+            and self._session.status().signed_in
+            and self._reachability.came_back()
+        ):
             self.schedule_poll(0)
         self._ctx.publish()
         for notice in self._reminders.check(self._snapshot(), now):
             self._ctx.notify(notice)
 
-    def _probe(self) -> bool:
-        """A cheap TCP connect to the server: has the network come back?"""
-        url = self._session.server_url()
-        if not url:
-            return False
-        parts = urlsplit(url)
-        port = parts.port or (443 if parts.scheme == "https" else 80)
-        try:
-            with socket.create_connection((parts.hostname or "", port), timeout=1.0):
-                return True
-        except OSError:
-            return False
+    def network_changed(self, reachable: bool | None) -> None:
+        """The OS's word on the network (from the tray): poll at once when it comes back, or
+        when it is up while the server has not been reached."""
+        back = self._reachability.report(reachable)
+        if reachable and (back or not self._health.online) and self._session.status().signed_in:
+            logger.info("network reachable; polling now")
+            self.schedule_poll(0)
 
     # ---- bodies of facade calls ------------------------------------------------------------
     def sign_in(self, server_url: str, email: str, password: str) -> CommandResult:
@@ -213,7 +213,7 @@ class Poller:
         if report.transient is not None or not self._health.online:
             why = report.transient.user_message if report.transient else "server unreachable"
             return CommandResult("queued", f"Not everything could be sent: {why}", data=data)
-        return CommandResult("done", f"Synced {len(report.results)} item(s).", data=data)
+        return CommandResult("done", f"Synced {wording.items(len(report.results))}.", data=data)
 
     def _waiting_until(self) -> datetime | None:
         """When the next send may go, if the server asked to wait (for all, or for the item at
@@ -237,4 +237,4 @@ class Poller:
             return CommandResult("failed", exc.user_message)
         finally:
             self._ctx.publish()
-        return CommandResult("done", f"{len(tasks)} task(s)")
+        return CommandResult("done", wording.plural(len(tasks), "task"))

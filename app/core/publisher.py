@@ -2,16 +2,17 @@
 
 :class:`Listeners` owns the subscribed callbacks. :class:`Publisher` is the one place that
 feeds the Tracker what the store holds (the outbox, the local timer, the automatic-pause
-marker; also what another process changed) and then publishes the snapshot, the notices its
-change deserves, and the callbacks. Worker thread only.
+marker, the projects refused manual entries; also what another process changed) and then
+publishes the snapshot, the notices its change deserves, and the callbacks. Worker thread only.
 """
 
 from __future__ import annotations
 
 import logging
 from collections.abc import Callable
+from datetime import UTC, datetime
 
-from app.core import local_timer, marker
+from app.core import local_timer, manual_refusals, marker
 from app.core.rules import PendingCommand, transition_notices
 from app.core.snapshot import Notice, Snapshot
 from app.core.tracker import Tracker
@@ -54,7 +55,9 @@ class Publisher:
         tracker: Tracker,
         listeners: Listeners,
         accepts: Callable[[], Callable[[OutboxItem], bool]],
+        now: Callable[[], datetime] | None = None,
     ) -> None:
+        self._now = now or (lambda: datetime.now(UTC))
         self._store = store
         self._tracker = tracker
         self._listeners = listeners
@@ -64,15 +67,23 @@ class Publisher:
         """Feed the tracker what the store holds now (also what another process changed)."""
         store = self._store
         accept = self._accepts()
+        items = store.items(("pending", "in_flight", "parked"))
         pending = [
             PendingCommand(i.id, i.kind, i.payload, i.created_at)
-            for i in store.items(("pending", "in_flight"))
-            if accept(i)
+            for i in items
+            if i.state != "parked" and accept(i)
         ]
         self._tracker.set_outbox(pending, store.counts().get("parked", 0))
+        parked = [i for i in items if i.state == "parked"]
+        manual_refusals.learn(store, parked, self._project_of)
+        self._tracker.set_manual_refused(manual_refusals.refused_projects(store, self._now()))
         _, local = local_timer.load(store)
         self._tracker.set_local(local)
         self._tracker.set_marker(marker.load(store))
+
+    def _project_of(self, task_id: str) -> str | None:
+        task = self._tracker.task(task_id)
+        return task.project_id if task is not None else None
 
     def prime(self) -> None:
         """The first snapshot at start-up, before the worker runs: nothing to tell anyone."""

@@ -12,7 +12,8 @@ from typing import Any, Literal
 
 from app.api import models
 from app.api.timeutil import parse_datetime
-from app.core import commands
+from app.core import commands, wording
+from app.core.manual_refusals import MANUAL_REASON
 from app.core.snapshot import AttendanceView, Notice, Snapshot, TaskView, TimerView
 
 AUTO_REASONS = frozenset({"attendance_checkout", "break_started"})
@@ -67,8 +68,10 @@ class AutoAction:
     reason: str
 
 
-def task_view(task: models.Task) -> TaskView:
+def task_view(task: models.Task, manual_refused: frozenset[str] = frozenset()) -> TaskView:
+    """``manual_refused``: projects whose tasks the server refused a manual entry for."""
     reason = task.start_block_reason
+    refused = task.project_id is not None and task.project_id in manual_refused
     return TaskView(
         id=task.id,
         title=task.title,
@@ -77,6 +80,7 @@ def task_view(task: models.Task) -> TaskView:
         startable=reason is None,
         reason=reason,
         updated_at=task.updated_at,
+        manual_reason=MANUAL_REASON if refused else None,
     )
 
 
@@ -237,6 +241,14 @@ def decide_auto(
     return None
 
 
+def _cause_over(reason: str, attendance: AttendanceView) -> bool:
+    """Whether the break or check-out that paused the timer is over, so that "resumed because
+    your break ended" is true (a resume made elsewhere during the break is not that)."""
+    if reason == "break_started":
+        return not attendance.on_break
+    return attendance.checked_in
+
+
 def _same_timer(a: TimerView, b: TimerView) -> bool:
     return a.task_id == b.task_id and abs((a.started_at - b.started_at).total_seconds()) < 5
 
@@ -258,7 +270,12 @@ def transition_notices(prev: Snapshot | None, new: Snapshot) -> list[Notice]:
                     "menu",
                 )
             )
-        elif a.state == "paused" and b.state == "running" and a.pause_reason in AUTO_REASONS:
+        elif (
+            a.state == "paused"
+            and b.state == "running"
+            and a.pause_reason in AUTO_REASONS
+            and _cause_over(str(a.pause_reason), new.attendance)
+        ):
             notices.append(
                 Notice(
                     "auto_resume",
@@ -270,7 +287,7 @@ def transition_notices(prev: Snapshot | None, new: Snapshot) -> list[Notice]:
     if prev.signed_in and new.signed_in and prev.sync.online != new.sync.online:
         if new.sync.online:
             waiting = new.sync.pending
-            tail = f" Sending {waiting} saved item(s)." if waiting else ""
+            tail = f" Sending {wording.plural(waiting, 'saved item')}." if waiting else ""
             notices.append(
                 Notice("online", "Back online", f"The server is reachable again.{tail}", "sync")
             )

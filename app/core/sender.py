@@ -16,7 +16,7 @@ from typing import Any, Protocol
 
 from app.api import ApiClient, errors, models
 from app.api.timeutil import parse_datetime
-from app.core import commands, local_timer, marker, records
+from app.core import commands, local_timer, marker, records, wording
 from app.core.facade import CommandResult
 from app.core.rules import AutoMarker
 from app.core.tracker import Tracker
@@ -265,7 +265,7 @@ class CommandSender:
         self._tracker.set_server_timer(None)
         return CommandResult(
             "done",
-            f"Timer stopped: {log.duration_minutes} min logged on {log.task_title}",
+            f"Timer stopped: {wording.minutes(log.duration_minutes)} logged on {log.task_title}",
             item_id=item.id,
             data=records.log_dict(log),
         )
@@ -314,7 +314,7 @@ class CommandSender:
         )
         return CommandResult(
             "done",
-            f"Manual entry saved: {log.duration_minutes} min on {log.task_title}",
+            f"Manual entry saved: {wording.minutes(log.duration_minutes)} on {log.task_title}",
             item_id=item.id,
             data=records.log_dict(log),
         )

@@ -173,16 +173,18 @@ class CoreService:
         if (blocked := self._needs_session()) is not None:
             return blocked
         snap = self.snapshot()
-        if snap.timer is not None:
-            return self._failed(
-                f"A timer is already running on {snap.timer.task_title or snap.timer.task_id}; "
-                "stop it first (or switch)."
-            )
-        if snap.attendance.known and not snap.attendance.checked_in:
-            return self._failed("You must check in before starting a task.")
+        # The most useful reason first: one that no other step would cure (the task itself
+        # cannot be started), then the check-in, then the running timer (which a switch cures).
         task = next((t for t in snap.tasks if t.id == task_id), None)
         if task is not None and not task.startable and task.reason:
             return self._failed(task.reason)
+        if snap.attendance.known and not snap.attendance.checked_in:
+            return self._failed("You must check in before starting a task.")
+        if snap.timer is not None:
+            return self._failed(
+                f"A timer is already running on {snap.timer.task_title or snap.timer.task_id}; "
+                "stop it first, or switch to this task."
+            )
         payload = commands.timer_payload(commands.START, task_id, self._clock.now())
         if task is not None:
             payload["task_title"] = task.title
@@ -211,8 +213,8 @@ class CoreService:
             return self._failed("No timer to resume.")
         if timer.state == "running":
             return _done(CommandResult("done", "The timer is already running."))
-        if timer.source == "server" and snap.attendance.known and not snap.attendance.checked_in:
-            return self._failed("You must check in before resuming a task.")
+        if (refusal := snap.resume_refusal) is not None:
+            return self._failed(refusal.reason)
         return self._commit(
             commands.RESUME,
             commands.timer_payload(commands.RESUME, timer.task_id, self._clock.now()),
@@ -318,6 +320,9 @@ class CoreService:
 
     def refresh_tasks(self) -> Future[CommandResult]:
         return self._worker.submit(self.poller.refresh_tasks)
+
+    def network_changed(self, reachable: bool | None) -> None:
+        self._worker.later(lambda: self.poller.network_changed(reachable))
 
     def logs(self, since: datetime) -> Future[LogsView]:
         return self._worker.submit(lambda: self._logbook.logs(since))

@@ -18,7 +18,7 @@ from pathlib import Path
 from typing import Any
 
 from app.api import ApiClient, TokenStore, errors
-from app.core import account
+from app.core import account, wording
 from app.core.clock import Clock
 from app.core.facade import CommandResult
 from app.core.snapshot import Notice
@@ -119,13 +119,16 @@ class Session:
             )
 
     def lost(self) -> None:
-        """The session ended under us: say so once, and keep everything queued."""
+        """The session ended under us: say so once, and keep everything queued. After a
+        sign-out on purpose (this run or an earlier one) nothing ended: the loops still running
+        simply meet no session, and the menu's "Sign in…" says all there is to say."""
         self._signed_out()
-        if self._end_told:
+        if self._end_told or self.info().get("signed_out"):
             return
         self._end_told = True
         pending = self._store.counts().get("pending", 0)
-        kept = f" Your {pending} unsent item(s) are kept." if pending else ""
+        verb = "is" if pending == 1 else "are"
+        kept = f" Your {wording.plural(pending, 'unsent item')} {verb} kept." if pending else ""
         if self.info().get("email"):
             title, text = "Sign in again", "Your session has ended; please sign in again."
         else:  # a first start: nothing ended, there is simply no account yet

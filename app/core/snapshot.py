@@ -80,6 +80,30 @@ class TaskView:
     startable: bool
     reason: str | None  # why the server would reject a timer start, when not startable
     updated_at: datetime | None = None
+    # Why the server refuses manual entries on this task (learnt from a refusal: the task list
+    # has no project status), else None; the manual-entry dialog leaves such tasks out.
+    manual_reason: str | None = None
+
+
+@dataclass(frozen=True)
+class Refusal:
+    """Why a command cannot be offered now: a few words for a greyed menu label ("end the
+    break first") and the sentence a tooltip or a refused command says."""
+
+    hint: str
+    reason: str
+
+
+BREAK_RESUME = Refusal(
+    "end the break first",
+    "You are on a break: the timer stays paused until you end it. "
+    "End break resumes a timer your break paused.",
+)
+CHECKED_OUT_RESUME = Refusal(
+    "check in first",
+    "You must check in before resuming a task: the server resumes a timer only while you "
+    "are checked in.",
+)
 
 
 @dataclass(frozen=True)
@@ -96,6 +120,21 @@ class Snapshot:
     # server's logs from today), so nothing is shown rather than a wrong total
     today_logged_seconds: float | None = None
     revision: int = 0  # increases on every change; the UI redraws only when it moves
+
+    @property
+    def resume_refusal(self) -> Refusal | None:
+        """Why Resume would not work now, for the menu, the fallback window and the core's
+        refusal alike. The server does accept a resume during a break, but Timetray pauses a
+        timer that runs during a break (its core promise), so offering it would only flip the
+        timer back and forth; while checked out the server refuses it."""
+        timer, att = self.timer, self.attendance
+        if timer is None or timer.state == "running" or not att.known:
+            return None
+        if not att.checked_in:
+            return CHECKED_OUT_RESUME
+        if att.on_break:
+            return BREAK_RESUME
+        return None
 
 
 NoticeKind = Literal[

@@ -47,6 +47,7 @@ class _TrackedState:
     local: LocalTimer | None = None
     marker: AutoMarker | None = None
     tasks: tuple[models.Task, ...] = ()
+    manual_refused: frozenset[str] = frozenset()
     today_logged_seconds: float | None = None
 
 
@@ -158,6 +159,10 @@ class Tracker:
         with self._lock:
             self._state.tasks = tuple(tasks)
 
+    def set_manual_refused(self, project_ids: frozenset[str]) -> None:
+        with self._lock:
+            self._state.manual_refused = project_ids
+
     def set_today_logged(self, seconds: float | None) -> None:
         with self._lock:
             self._state.today_logged_seconds = seconds
@@ -192,7 +197,7 @@ class Tracker:
                 timer=timer,
                 attendance=att,
                 sync=sync,
-                tasks=tuple(task_view(t) for t in state.tasks),
+                tasks=tuple(task_view(t, state.manual_refused) for t in state.tasks),
                 today_logged_seconds=state.today_logged_seconds,
                 revision=self._revision,
             )

@@ -25,6 +25,7 @@ from app.core.health import SyncHealth
 from app.core.logbook import Logbook
 from app.core.polling import Poller
 from app.core.publisher import Listeners, Publisher
+from app.core.reachability import Reachability, tcp_probe
 from app.core.reminders import Reminders
 from app.core.server_wait import ServerWait
 from app.core.service import TICK_SECONDS, CoreParts, CoreService
@@ -42,9 +43,11 @@ def build_core(
     *,
     clock: Clock | Callable[[], datetime] | None = None,
     role: str = "tray",
+    probe: Callable[[str], bool] = tcp_probe,
 ) -> CoreService:
     """Open the store in ``data_dir`` and wire a core around it; :meth:`CoreService.open`
-    starts it. ``role`` is "tray" or "cli" (a CLI command waits for a tray's drain)."""
+    starts it. ``role`` is "tray" or "cli" (a CLI command waits for a tray's drain);
+    ``probe`` asks whether a server URL answers while the OS gives no word on the network."""
     data_dir = Path(data_dir)
     data_dir.mkdir(parents=True, exist_ok=True)
     the_clock = as_clock(clock)
@@ -64,7 +67,7 @@ def build_core(
     tracker = Tracker(
         auto_resume=settings.auto_resume, account=session.status, connection=health.status
     )
-    publisher = Publisher(store, tracker, listeners, session.accepts)
+    publisher = Publisher(store, tracker, listeners, session.accepts, the_clock.now)
 
     def enqueue(kind: str, payload: dict[str, Any]) -> OutboxItem:
         server, email = session.account()
@@ -118,6 +121,7 @@ def build_core(
         ShiftDetector(the_clock, tick_seconds=TICK_SECONDS),
         tracker.snapshot,
         server_wait,
+        reachability=Reachability(session.server_url, probe),
         poll_interval=float(settings.poll_interval_seconds),
         tasks_interval=float(settings.tasks_refresh_seconds),
     )

@@ -20,15 +20,16 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable
-from datetime import UTC, datetime
+from datetime import datetime
 from pathlib import Path
+from typing import TYPE_CHECKING
 
+from app.core.clock import utc_now
 from app.core.facade import CommandResult, CoreFacade
 from app.core.snapshot import Snapshot
 from app.ui.bridge import Bridge
 from app.ui.commands import CommandRunner
 from app.ui.dialog_registry import DialogRegistry
-from app.ui.fallback_window import FallbackWindow
 from app.ui.flows.attendance import AttendanceFlow
 from app.ui.flows.context import FlowContext
 from app.ui.flows.logs import LogsFlow
@@ -44,13 +45,12 @@ from app.ui.settings_port import SettingsPort
 from app.ui.shutdown import QuitSequence
 from app.ui.tray_view import TrayView, ViewCallbacks
 
+if TYPE_CHECKING:
+    from app.ui.fallback_window import FallbackWindow
+
 log = logging.getLogger(__name__)
 
 TICK_MS = 1000
-
-
-def utc_now() -> datetime:
-    return datetime.now(UTC)
 
 
 class TrayController(QObject):

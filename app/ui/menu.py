@@ -125,15 +125,14 @@ def _timer_section(
         if timer.state == "running":
             _action(menu, "action:pause", "Pause", handlers.pause)
         else:
+            refusal = snapshot.resume_refusal
             _action(
                 menu,
                 "action:resume",
-                "Resume (check in first)" if must_check_in else "Resume",
+                f"Resume ({refusal.hint})" if refusal else "Resume",
                 handlers.resume,
-                enabled=not must_check_in,
-                tip="The server resumes a timer only while you are checked in."
-                if must_check_in
-                else None,
+                enabled=refusal is None,
+                tip=refusal.reason if refusal else None,
             )
         _action(menu, "action:stop", "Stop…", handlers.stop)
     title = "Switch to" if timer is not None else "Start"

@@ -54,6 +54,7 @@ if TYPE_CHECKING:
     from PySide6.QtGui import QShowEvent as QShowEvent
     from PySide6.QtNetwork import QLocalServer as QLocalServer
     from PySide6.QtNetwork import QLocalSocket as QLocalSocket
+    from PySide6.QtNetwork import QNetworkInformation as QNetworkInformation
     from PySide6.QtWidgets import QAbstractItemView as QAbstractItemView
     from PySide6.QtWidgets import QApplication as QApplication
     from PySide6.QtWidgets import QCheckBox as QCheckBox
@@ -95,7 +96,7 @@ _HOME: dict[str, str] = {
     "QtGui": "QAction QActionGroup QCloseEvent QColor QCursor QFont QFontMetricsF QGuiApplication"
     " QIcon QImage QKeyEvent QKeySequence QPainter QPainterPath QPalette QPen QPixmap"
     " QShowEvent QMouseEvent QPaintEvent",
-    "QtNetwork": "QLocalServer QLocalSocket",
+    "QtNetwork": "QLocalServer QLocalSocket QNetworkInformation",
     "QtWidgets": "QAbstractItemView QApplication QCheckBox QComboBox QDateEdit QDialog"
     " QDialogButtonBox QDoubleSpinBox QFileDialog QFormLayout QHBoxLayout QLabel QLineEdit"
     " QListWidget QListWidgetItem QMenu QMessageBox QPlainTextEdit QPushButton QSpinBox"

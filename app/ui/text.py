@@ -11,6 +11,7 @@ from collections.abc import Iterable, Sequence
 from datetime import datetime, timedelta
 from typing import Literal
 
+from app.core import wording
 from app.core.facade import LogEntry
 from app.core.snapshot import AttendanceView, Snapshot, SyncView, TaskView, TimerView
 from app.ui.icon_view import IconBadge as IconBadge  # the icon's model: see icon_view.py
@@ -51,21 +52,10 @@ def clock_elapsed(seconds: float) -> str:
     return f"{hours}:{minutes:02d}:{secs:02d}"
 
 
-def human_duration(seconds: float) -> str:
-    """ "2 h 05 min" / "7 min": for totals, where reading beats precision."""
-    total_minutes = max(0, int(seconds // 60))
-    hours, minutes = divmod(total_minutes, 60)
-    if hours:
-        return f"{hours} h {minutes:02d} min"
-    return f"{minutes} min"
-
-
-def plural(count: int, word: str, many: str | None = None) -> str:
-    return f"{count} {word}" if count == 1 else f"{count} {many or word + 's'}"
-
-
-def entries(count: int) -> str:
-    return plural(count, "entry", "entries")
+# The core's wording helpers (one way for the core, the CLI and the tray).
+human_duration = wording.duration
+plural = wording.plural
+entries = wording.entries
 
 
 # ---------------------------------------------------------------------------------------------

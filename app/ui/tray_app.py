@@ -6,6 +6,7 @@ defines the flags; they are read with ``getattr`` so a missing one means "not gi
 
 from __future__ import annotations
 
+import gc
 import logging
 import sys
 from pathlib import Path
@@ -100,6 +101,11 @@ def run_tray(options: Any, demo: DemoSession | None = None) -> int:
         quit_signals.close()
         instance.close()
     log.info("%s exiting with %s", APP_NAME, code)
+    # Everything is saved and closed by now. What is left is the interpreter's own ending,
+    # whose garbage collections walk the whole heap (Qt, httpx, the scheduler) to free memory
+    # the OS takes back anyway: 0.3-0.5 s after the icon went (more under load). Frozen
+    # objects are left out of those walks; objects made from here on are collected as usual.
+    gc.freeze()
     return int(code)
 
 
@@ -170,6 +176,7 @@ def _continue_startup(
     state["controller"] = controller
     controller.show()
     controller.settings_flow.report_problems()
+    QTimer.singleShot(0, lambda: _watch_network(state, core, controller))
 
     if demo is not None:
         _run_demo(controller, core, demo)
@@ -185,6 +192,17 @@ def _continue_startup(
             controller.really_quit()
 
         QTimer.singleShot(SMOKE_TRAY_WAIT_MS + SMOKE_QUIT_MS, finish_smoke)
+
+
+def _watch_network(state: dict[str, Any], core: Any, controller: Any) -> None:
+    """Pass the OS's word on the network to the core, once the server could not be reached."""
+    from app.ui.network import NetworkWatcher
+
+    watcher = NetworkWatcher(
+        controller.bridge.snapshot_changed, core.network_changed, parent=controller
+    )
+    watcher.on_snapshot(controller.snapshot)
+    state["network"] = watcher
 
 
 def _run_demo(controller: Any, core: Any, demo: DemoSession) -> None:

@@ -13,14 +13,17 @@ import sys
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
+from typing import TYPE_CHECKING
 
 from app.core.snapshot import Snapshot
 from app.ui.dialog_registry import DialogRegistry
-from app.ui.fallback_window import FallbackWindow
 from app.ui.icon import build_icon, is_dark
 from app.ui.icon_view import IconView
 from app.ui.qt import QApplication, QCursor, QMenu, QObject, QSystemTrayIcon, QTimer
 from app.ui.text import attendance_text, header_text, icon_view, sync_text, tooltip_text
+
+if TYPE_CHECKING:  # loaded only when no tray host shows up: most desktops never need it
+    from app.ui.fallback_window import FallbackWindow
 
 log = logging.getLogger(__name__)
 
@@ -120,6 +123,8 @@ class TrayView(QObject):
 
     def show_window(self) -> FallbackWindow:
         if self.window is None:
+            from app.ui.fallback_window import FallbackWindow
+
             self.window = FallbackWindow(self.menu, self._callbacks.close)
             self.window.primary.clicked.connect(self._callbacks.primary)
             self.window.stop_button.clicked.connect(self._callbacks.stop)
@@ -181,6 +186,7 @@ class TrayView(QObject):
         window.header.setText(header_text(snap, now))
         window.details.setText(f"{attendance_text(snap.attendance)}\n{sync_text(snap.sync)}")
         timer = snap.timer
+        refusal = snap.resume_refusal if snap.signed_in else None
         if not snap.signed_in:
             window.primary.setText("Sign in…")
         elif timer is None:
@@ -188,7 +194,10 @@ class TrayView(QObject):
         elif timer.state == "running":
             window.primary.setText("Pause")
         else:
-            window.primary.setText("Resume")
+            window.primary.setText(f"Resume ({refusal.hint})" if refusal else "Resume")
+        # Greyed with the reason, as in the menu: End break stays one click away in "Menu".
+        window.primary.setEnabled(refusal is None)
+        window.primary.setToolTip(refusal.reason if refusal else "")
         window.stop_button.setEnabled(timer is not None)
 
     def display_message(self, title: str, text: str) -> None:

@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import threading
-import time
 from collections.abc import Callable
+from datetime import timedelta
 from pathlib import Path
 
 import httpx
@@ -74,13 +74,23 @@ def test_login_429_says_when_to_try_again_and_is_never_retried(
 
 
 def test_access_token_renewed_before_expiry(make_api: MakeApi, server: BackendHandle) -> None:
-    server.set_token_ttl(2)
-    client = make_api()
+    # Both clocks move by the test, not by sleeping: a slow machine cannot race the margin.
+    moved = timedelta(0)
+    client = make_api(clock=lambda: utc_now() + moved)
     client.login(*EMP1)
-    time.sleep(2.2)  # the access token has now expired on the server
+    moved = timedelta(hours=2)
+    server.advance_clock(moved.total_seconds())  # the access token has now expired there
     assert client.me().full_name == "Erin Employee"
     assert server.refreshes == 1
     assert server.requests[ME] == 1  # renewed first: the server never had to answer 401
+
+
+def test_a_fresh_token_is_not_renewed(make_api: MakeApi, server: BackendHandle) -> None:
+    """The check above can fail: without expiry, ``me`` goes straight to the server."""
+    client = make_api()
+    client.login(*EMP1)
+    assert client.me().full_name == "Erin Employee"
+    assert server.refreshes == 0
 
 
 def test_expiry_is_judged_on_the_server_clock(make_api: MakeApi, server: BackendHandle) -> None:

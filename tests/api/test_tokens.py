@@ -97,7 +97,7 @@ def test_refresh_lock_is_exclusive_across_stores_sharing_a_lock_file(tmp_path: P
     def hold() -> None:
         with first.exclusive():
             holding.set()
-            release.wait(5)
+            release.wait(60)  # a bound for a hang: the finally below releases it
 
     thread = threading.Thread(target=hold)
     thread.start()

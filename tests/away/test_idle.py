@@ -95,6 +95,7 @@ def test_idle_event_starts_at_the_last_input_and_active_follows_input() -> None:
     assert active is not None and active.kind == AwayKind.ACTIVE
 
 
+@pytest.mark.expect_logged_error(r"away listener failed", logger="app.away.events")
 def test_watcher_thread_delivers_events_and_survives_a_failing_listener() -> None:
     source = FakeIdle()
     watcher = IdleWatcher(source, threshold_seconds=60, wall=lambda: T0, interval=0.01)

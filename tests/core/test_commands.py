@@ -11,13 +11,13 @@ from pathlib import Path
 import pytest
 
 from app.config import Settings
-from app.core import commands as C
+from app.core import commands
 from app.core.service import CoreService as Core
 from app.core.wiring import build_core
 from tests.backend import BackendHandle
 from tests.core.conftest import EMAIL, PASSWORD
 from tests.core.proxy import Proxy
-from tests.core.test_sync import DAY, SPEC, TRAY, my_logs
+from tests.core.test_sync import DAY, SPEC, TRAY, StepClock, my_logs
 
 EMP2, EMP2_TASK = "emp2@example.com", "60000000-0000-4000-8000-000000000010"
 
@@ -53,23 +53,38 @@ def test_two_quick_start_clicks_give_one_timer_and_a_clear_failure(
     assert core.outbox() == []  # nothing parked, nothing left over
 
 
+@pytest.fixture
+def clock() -> StepClock:
+    return StepClock(datetime.now(UTC).replace(microsecond=0) - timedelta(hours=1))
+
+
+@pytest.fixture
+def clocked_core(proxy: Proxy, tmp_path: Path, clock: StepClock) -> Iterator[Core]:
+    c = build_core(Settings(server_url=proxy.url), tmp_path / "data", role="cli", clock=clock)
+    c.open(poll=False)
+    assert c.login(proxy.url, EMAIL, PASSWORD).result(30).status == "done"
+    yield c
+    c.shutdown()
+
+
 def test_the_callers_thread_only_commits_and_the_press_time_is_kept(
-    core: Core, proxy: Proxy
+    clocked_core: Core, proxy: Proxy, clock: StepClock
 ) -> None:
+    core = clocked_core
     assert core.check_in().result(30).status == "done"
     proxy.down()
     release = hold_worker(core)
-    pressed = datetime.now(UTC)
+    pressed = clock.now
     fut = core.start(TRAY)
     # Committed (a crash now loses nothing) but no local effect yet: that is the worker's job.
-    assert [e.kind for e in core.outbox()] == [C.START]
+    assert [e.kind for e in core.outbox()] == [commands.START]
     assert local_segments(core) == 0
-    threading.Event().wait(1.0)  # the worker is still busy with something slow
+    clock.advance(minutes=10)  # the worker is still busy with something slow
     release.set()
     assert fut.result(30).status == "queued"
     timer = core.snapshot().timer
     assert timer is not None and timer.source == "local"
-    assert abs((timer.started_at - pressed).total_seconds()) < 0.5  # not when the worker got to it
+    assert timer.started_at == pressed  # not when the worker got to it
     pause = core.pause().result(30)
     assert pause.status == "done" and "this computer" in pause.message
     snap = core.snapshot()
@@ -107,7 +122,7 @@ def test_a_start_committed_just_before_a_crash_gets_its_effect_after_restart(
     pressed = datetime(2026, 1, 5, 8, 0, tzinfo=UTC)
     release = hold_worker(core)
     # What a facade call leaves behind when the process dies right after the click.
-    store.enqueue(C.START, C.timer_payload(C.START, TRAY, pressed))
+    store.enqueue(commands.START, commands.timer_payload(commands.START, TRAY, pressed))
     # The process dies before the worker gets to it (nothing asked the worker to apply it).
     release.set()
     core.worker.stop()
@@ -117,7 +132,7 @@ def test_a_start_committed_just_before_a_crash_gets_its_effect_after_restart(
         timer = again.snapshot().timer
         assert timer is not None and timer.source == "local"
         assert timer.started_at == pressed  # no second of work lost to the crash
-        assert [e.kind for e in again.outbox()] == [C.START]
+        assert [e.kind for e in again.outbox()] == [commands.START]
     finally:
         again.shutdown()
 
@@ -141,7 +156,7 @@ def test_effects_applied_before_a_crash_are_not_applied_twice(
         assert after.started_at == before.started_at
         assert after.accumulated_seconds == pytest.approx(before.accumulated_seconds)
         # The start is still waiting for the server; it did not fail against its own timer.
-        assert [(e.kind, e.state) for e in again.outbox()] == [(C.START, "pending")]
+        assert [(e.kind, e.state) for e in again.outbox()] == [(commands.START, "pending")]
     finally:
         again.shutdown()
 

@@ -73,31 +73,59 @@ def test_offline_manual_entry_is_queued_then_synced_by_itself(
     assert [e["notes"] for e in my_logs(server)] == ["offline"]
 
 
-def test_offline_timer_becomes_manual_entries_without_the_pauses(
-    core: Core, server: BackendHandle, proxy: Proxy
-) -> None:
-    assert core.check_in().result(30).status == "done"
-    proxy.down()
-    result = core.start(TRAY).result(30)
-    assert result.status == "queued"
-    core.worker.submit(core.refresh_view).result(30)
-    snap = core.snapshot()
-    assert snap.timer is not None and snap.timer.source == "local"
-    import time
+class StepClock:
+    """The core's wall clock, moved by the test: durations without real sleeps."""
 
-    time.sleep(1.2)
-    assert core.pause().result(5).ok
-    time.sleep(1.0)
-    assert core.resume().result(5).ok
-    time.sleep(1.2)
-    assert core.stop("offline work").result(30).status == "queued"
-    proxy.up()
-    assert core.sync_now().result(30).status == "done"
-    logs = my_logs(server)
-    assert len(logs) == 2
+    def __init__(self, start: datetime) -> None:
+        self.now = start
+
+    def __call__(self) -> datetime:
+        return self.now
+
+    def advance(self, **delta: float) -> None:
+        self.now += timedelta(**delta)
+
+
+def test_offline_timer_becomes_manual_entries_without_the_pauses(
+    server: BackendHandle, proxy: Proxy, tmp_path: Path
+) -> None:
+    # An hour ago, so the entries the local clock produces are in the server's past.
+    clock = StepClock(datetime.now(UTC).replace(microsecond=0) - timedelta(hours=1))
+    core = build_core(Settings(server_url=proxy.url), tmp_path / "data", role="cli", clock=clock)
+    core.open(poll=False)
+    try:
+        assert core.login(proxy.url, EMAIL, PASSWORD).result(30).status == "done"
+        assert core.check_in().result(30).status == "done"
+        proxy.down()
+        started = clock.now
+        assert core.start(TRAY).result(30).status == "queued"
+        core.worker.submit(core.refresh_view).result(30)
+        snap = core.snapshot()
+        assert snap.timer is not None and snap.timer.source == "local"
+        clock.advance(minutes=20)
+        assert core.pause().result(30).ok
+        clock.advance(minutes=10)
+        assert core.resume().result(30).ok
+        clock.advance(minutes=30)
+        assert core.stop("offline work").result(30).status == "queued"
+        proxy.up()
+        assert core.sync_now().result(30).status == "done"
+    finally:
+        core.shutdown()
+    logs = sorted(my_logs(server), key=lambda e: str(e["started_at"]))
     assert all(e["source_type"] == "manual" for e in logs)
     assert all("recorded offline" in str(e["notes"]) for e in logs)
     assert all(str(e["notes"]).startswith("offline work") for e in logs)
+    spans = [(_at(e["started_at"]), _at(e["ended_at"])) for e in logs]
+    # The worked stretches exactly, the 10-minute pause left out.
+    assert spans == [
+        (started, started + timedelta(minutes=20)),
+        (started + timedelta(minutes=30), started + timedelta(minutes=60)),
+    ]
+
+
+def _at(value: object) -> datetime:
+    return datetime.fromisoformat(str(value).replace("Z", "+00:00"))
 
 
 def test_a_parked_item_does_not_block_the_ones_behind(core: Core, server: BackendHandle) -> None:
@@ -172,7 +200,7 @@ def test_revoked_refresh_asks_to_sign_in_and_keeps_the_queue(
     assert not core.snapshot().signed_in
     notices = [n for n in core.notices if n.kind == "sign_in_needed"]  # type: ignore[attr-defined]
     assert [n.title for n in notices] == ["Sign in again"]
-    assert "1 unsent item(s) are kept" in notices[0].message
+    assert "Your 1 unsent item is kept" in notices[0].message
     assert core.snapshot().sync.pending == 1
     assert core.login(core.server_url() or "", EMAIL, PASSWORD).result(30).status == "done"
     assert core.snapshot().sync.pending == 0
@@ -206,7 +234,7 @@ def test_polling_starts_again_after_signing_in(
         assert tray.sync_now().result(30).status == "sign_in_needed"
         assert tray.login(proxy.url, EMAIL, PASSWORD).result(30).status == "done"
         before = server.stats()["requests"].get("/api/v1/attendance/active", 0)
-        deadline = time.monotonic() + 10
+        deadline = time.monotonic() + 60  # a bound for a hang; the count decides
         while time.monotonic() < deadline:
             polls = server.stats()["requests"].get("/api/v1/attendance/active", 0) - before
             if polls >= 3:

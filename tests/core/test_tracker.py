@@ -215,3 +215,13 @@ def test_late_stop_notes_record_the_local_stop_time() -> None:
     assert commands.late_stop_notes("done", T0, T0 + timedelta(seconds=5)) == "done"
     late = commands.late_stop_notes("done", T0, T0 + timedelta(hours=1))
     assert late is not None and late.startswith("done\n") and "stopped at" in late
+
+
+def test_a_resume_during_the_break_never_claims_the_break_ended() -> None:
+    # Resumed elsewhere (the web app) while the break goes on: the break did not end.
+    tr = tracker_with(timer("paused", "break_started"), attendance(on_break=True))
+    tr.publish()
+    tr.set_server_state(timer(), attendance(on_break=True), timedelta(0))
+    prev, new = tr.publish()
+    assert [n.kind for n in transition_notices(prev, new)] == []
+    assert new.resume_refusal is None  # running: nothing to refuse

@@ -37,11 +37,25 @@ def test_a_job_that_reschedules_itself_never_stops(worker: Worker) -> None:
 
 def test_the_latest_request_for_a_job_wins(worker: Worker) -> None:
     ran: list[str] = []
-    worker.schedule("drain", lambda: ran.append("late"), 60)
+    sentinel = threading.Event()
+    worker.schedule("drain", lambda: ran.append("late"), 0.2)
     worker.schedule("drain", lambda: ran.append("now"), 0)
-    worker.submit(lambda: None).result(5)  # the worker has caught up
-    time.sleep(0.2)
+    # A job due after the replaced one: the one thread runs due jobs in time order, so once it
+    # has run, the replaced job would have run too had it survived.
+    worker.schedule("sentinel", sentinel.set, 0.4)
+    assert sentinel.wait(30)
     assert ran == ["now"]
+
+
+def test_a_replaced_job_would_be_seen(worker: Worker) -> None:
+    """The check above can fail: a job under another name is not replaced and runs first."""
+    ran: list[str] = []
+    sentinel = threading.Event()
+    worker.schedule("drain", lambda: ran.append("late"), 0.2)
+    worker.schedule("other", lambda: ran.append("now"), 0)
+    worker.schedule("sentinel", sentinel.set, 0.4)
+    assert sentinel.wait(30)
+    assert ran == ["now", "late"]
 
 
 def test_jobs_run_one_at_a_time_on_one_thread(worker: Worker) -> None:

@@ -111,7 +111,12 @@ def test_two_processes_share_one_file_without_lost_updates(tmp_path: Path) -> No
     assert sum(len(ids) for ids in completed.values()) == len(done_by) == 2 * n
     for item in items:
         assert item.server_id == done_by[item.id]
-    assert all(len(ids) > 0 for ids in completed.values())  # both really took part
+    # The writes interleaved (the workers enqueue in lockstep): every round k of both
+    # processes precedes round k+1 in FIFO order. Who completes what is the scheduler's
+    # choice, not the store's promise, so it is not asserted (it made this test flaky).
+    rounds = [i.payload["k"] for i in items]  # items() is in seq order
+    assert rounds == sorted(rounds)
+    assert {i.payload["by"] for i in items[:2]} == {"w0", "w1"}
     # The drain was serial and in FIFO order across both processes.
-    finish_times = [i.done_at for i in items]  # items() is in seq order
+    finish_times = [i.done_at for i in items]
     assert finish_times == sorted(finish_times)  # type: ignore[type-var]

@@ -3,8 +3,9 @@
 Modes:
   writer DIR START       enqueue items START, START+1, ... forever, draining one in three and
                          heartbeating an open segment; prints each acknowledgement as it returns.
-  share DIR NAME N       enqueue N items while draining the shared queue, then drain it empty
-                         once every sharer has finished enqueueing; prints what it completed.
+  share DIR NAME N S     enqueue N items in lockstep with the other S-1 sharers while draining
+                         the shared queue, then drain it empty once every sharer has finished
+                         enqueueing; prints what it completed.
 """
 
 from __future__ import annotations
@@ -71,8 +72,19 @@ def share(directory: str, name: str, n: int, sharers: int) -> None:
         completed.append(item.id)
         return True
 
+    others = [f"w{key}" for key in range(sharers) if f"w{key}" != name]
+
+    def enqueued(who: str) -> int:
+        got = store.cache_get(f"enqueued:{who}")
+        return 0 if got is None else int(got.value)
+
     for k in range(n):
+        # Lockstep: item k only once every other sharer has enqueued k items, so the two
+        # processes' writes interleave by construction, however the OS schedules them.
+        while any(enqueued(other) < k for other in others):
+            time.sleep(0.001)
         store.enqueue("k", {"by": name, "k": k})
+        store.cache_put(f"enqueued:{name}", k + 1)
         drain_one()
     store.cache_put(f"finished:{name}", True)
     while True:

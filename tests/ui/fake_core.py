@@ -395,6 +395,9 @@ class FakeCore:
             return self._done(LogsView(entries, False, None, note))
         return self._done(LogsView(entries, True, self.clock()))
 
+    def network_changed(self, reachable: bool | None) -> None:
+        self.calls.append(("network_changed", (reachable,)))
+
     def shutdown(self) -> None:
         self.shut_down = True
 

@@ -16,7 +16,7 @@ from app.ui.controller import TrayController
 from app.ui.dialogs.logs_window import LogsWindow
 from app.ui.dialogs.notes import StopNotesDialog
 from app.ui.dialogs.sign_in import SignInDialog
-from app.ui.qt import QElapsedTimer, QTimer
+from app.ui.qt import QTimer
 from app.ui.settings_port import SettingsPort, in_memory
 from tests.ui.fake_core import task_id
 from tests.ui.helpers import action, trigger
@@ -128,32 +128,36 @@ def test_menu_actions_against_the_contract_server(
 def test_gui_stays_responsive_while_the_server_hangs(
     qtbot: QtBot, real: tuple[TrayController, Any], server: Any
 ) -> None:
+    """The GUI thread keeps running while a request hangs on the server.
+
+    Asserts that the GUI thread handled timer ticks and a menu opening before the hanging
+    request returned: if the request ran on the GUI thread, neither could happen. How long
+    the event loop's longest gap is depends on the machine's load, so that figure lives in
+    ``bench/gui_stall_bench.py``.
+    """
     ctl, _core = real
     sign_in(qtbot, ctl)
     server.set_faults(latency_ms=5000)
-    clock = QElapsedTimer()
-    clock.start()
-    last = [clock.elapsed()]
-    gaps: list[int] = []
+    results: list[str] = []
+    ctl.bridge.command_done.connect(lambda label, r: results.append(label))
+    ticks_while_waiting: list[bool] = []
 
     def tick() -> None:
-        now = clock.elapsed()
-        gaps.append(now - last[0])
-        last[0] = now
+        if "check_in" not in results:
+            ticks_while_waiting.append(True)
 
     ticker = QTimer()
     ticker.setInterval(10)
     ticker.timeout.connect(tick)
-    ticker.start()
-    results: list[str] = []
-    ctl.bridge.command_done.connect(lambda label, r: results.append(label))
-    trigger(ctl, "action:check_in:office")  # waits 5 s on the server
-    qtbot.wait(300)
-    ctl.menu.aboutToShow.emit()  # opening the menu meanwhile is instant too
-    qtbot.waitUntil(lambda: "check_in" in results, timeout=20_000)
-    ticker.stop()
-    server.clear_faults()
-    waited = clock.elapsed()
-    assert waited >= 4500, "the request should really have waited on the server"
-    print(f"longest event-loop gap: {max(gaps)} ms over {waited} ms")
-    assert max(gaps) < 100
+    try:
+        trigger(ctl, "action:check_in:office")  # waits 5 s on the server
+        ticker.start()
+        qtbot.waitUntil(lambda: len(ticks_while_waiting) >= 5, timeout=WAIT)
+        ctl.menu.aboutToShow.emit()  # the menu opens meanwhile
+        menu_opened_while_waiting = "check_in" not in results
+        qtbot.waitUntil(lambda: "check_in" in results, timeout=30_000)
+    finally:
+        ticker.stop()
+        server.clear_faults()
+    assert menu_opened_while_waiting
+    assert ctl.snapshot.attendance.checked_in

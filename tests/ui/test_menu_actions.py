@@ -15,7 +15,7 @@ from app.ui.dialogs.settings_dialog import SettingsDialog
 from app.ui.dialogs.sign_in import SignInDialog
 from app.ui.dialogs.sync_window import SyncWindow
 from app.ui.menu import find_action
-from app.ui.qt import QLineEdit, QMessageBox, Qt, QTime, QWidgetAction
+from app.ui.qt import QApplication, QLineEdit, QMessageBox, Qt, QTime, QWidgetAction
 from tests.ui.conftest import make_settings
 from tests.ui.fake_core import FakeClock, FakeCore, demo_tasks, task_id
 from tests.ui.helpers import action, menu_names, trigger
@@ -24,8 +24,14 @@ T3 = task_id("03")
 
 
 def wait_idle(qtbot: QtBot) -> None:
-    """Let queued bridge deliveries run."""
-    qtbot.wait(1)
+    """Run the bridge's queued deliveries.
+
+    FakeCore completes its futures at once on the GUI thread, so every delivery is already a
+    posted event: sending them is a barrier, where a 1 ms wait only hoped they would run.
+    A delivery may post another (a result, then a snapshot), hence the loop.
+    """
+    for _ in range(5):
+        QApplication.sendPostedEvents()
 
 
 def check_in_and_start(qtbot: QtBot, ctl: TrayController, tid: str = T3) -> None:

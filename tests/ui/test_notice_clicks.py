@@ -12,7 +12,7 @@ from app.ui.dialogs.logs_window import LogsWindow
 from app.ui.dialogs.settings_dialog import SettingsDialog
 from app.ui.dialogs.sign_in import SignInDialog
 from app.ui.dialogs.sync_window import SyncWindow
-from app.ui.qt import QWidget
+from app.ui.qt import QApplication, QWidget
 from tests.ui.fake_core import FakeCore
 
 NOTICES = {
@@ -100,6 +100,6 @@ def test_informational_notices_stay_quiet_with_notifications_off(
     core.emit_notice(Notice("online", "Back online", "Synced.", None))
     core.emit_notice(NOTICES["today"])
     core.emit_notice(NOTICES["sync"])
-    qtbot.waitUntil(lambda: bool(shown), timeout=2000)
-    qtbot.wait(10)
+    qtbot.waitUntil(lambda: bool(shown), timeout=5000)
+    QApplication.sendPostedEvents()  # every notice emitted has been delivered
     assert shown == ["Entry parked"]

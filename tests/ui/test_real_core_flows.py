@@ -16,6 +16,7 @@ from pytestqt.qtbot import QtBot
 from app import config
 from app.core import wiring
 from app.core.server_wait import SERVER_WAIT_KEY
+from app.core.service import CoreService
 from app.ui.controller import TrayController
 from app.ui.dialogs.logs_window import LogsWindow
 from app.ui.dialogs.manual_entry import ManualEntryDialog
@@ -152,7 +153,11 @@ def test_check_out_asks_for_the_reasons_the_shift_demands_then_succeeds(
         lambda: [r for r in results if r[0] == "check_out"][-1:] == [("check_out", "done")],
         timeout=WAIT,
     )
-    assert ctl.snapshot.sync.parked == 0 and ctl.snapshot.sync.pending == 0
+    # The refused check-outs were parked, then discarded once answered: that discard reaches
+    # the snapshot on its own schedule, after the successful check-out.
+    qtbot.waitUntil(
+        lambda: ctl.snapshot.sync.parked == 0 and ctl.snapshot.sync.pending == 0, timeout=WAIT
+    )
 
 
 def test_other_break_needs_a_note_and_reaches_the_server(
@@ -220,8 +225,16 @@ def test_manual_entry_checks_before_sending_and_esc_cancels(
     assert "overlaps" in second.error.text() and second.isVisible()
     qtbot.keyClick(second, Qt.Key.Key_Escape)  # Esc cancels
     assert not second.isVisible()
-    qtbot.wait(50)
+    worker_caught_up(ctl)  # a send, had the cancel made one, would have happened by now
     assert server.requests.get(MANUAL, 0) == 2
+    assert ctl.core.outbox() == []  # nor is one waiting to be sent
+
+
+def worker_caught_up(ctl: TrayController) -> None:
+    """Every command committed so far has run: the core's one worker runs jobs in order."""
+    core = ctl.core
+    assert isinstance(core, CoreService)
+    core.worker.submit(lambda: None).result(WAIT / 1000)
 
 
 def _other_device_log(server: Any, started: datetime, ended: datetime) -> None:
@@ -242,11 +255,32 @@ def _other_device_log(server: Any, started: datetime, ended: datetime) -> None:
         response.raise_for_status()
 
 
-def manual_dialog(qtbot: QtBot, ctl: TrayController, tid: str, start: int, end: int) -> Any:
+@pytest.fixture
+def logs_arrived(monkeypatch: pytest.MonkeyPatch) -> list[ManualEntryDialog]:
+    """The manual-entry dialogs that have received the known logs from the server."""
+    arrived: list[ManualEntryDialog] = []
+    original = ManualEntryDialog.set_known_logs
+
+    def record(dialog: ManualEntryDialog, logs: Any) -> None:
+        original(dialog, logs)
+        arrived.append(dialog)
+
+    monkeypatch.setattr(ManualEntryDialog, "set_known_logs", record)
+    return arrived
+
+
+def manual_dialog(
+    qtbot: QtBot,
+    ctl: TrayController,
+    arrived: list[ManualEntryDialog],
+    tid: str,
+    start: int,
+    end: int,
+) -> Any:
     trigger(ctl, "action:manual")
     dialog = ctl.dialogs["manual"]
     assert isinstance(dialog, ManualEntryDialog)
-    qtbot.wait(50)  # the known logs arrive
+    qtbot.waitUntil(lambda: any(d is dialog for d in arrived), timeout=WAIT)
     dialog.task.setCurrentIndex(dialog.task.findData(tid))
     dialog.start.setTime(QTime(start, 0))
     dialog.end.setTime(QTime(end, 0))
@@ -259,16 +293,16 @@ def submit(qtbot: QtBot, dialog: Any) -> None:
 
 
 def test_pending_entries_in_today_and_quit_then_parked_ones_edited_or_discarded(
-    qtbot: QtBot, ctl: TrayController, server: Any
+    qtbot: QtBot, ctl: TrayController, server: Any, logs_arrived: list[ManualEntryDialog]
 ) -> None:
     sign_in(qtbot, ctl)
-    first = manual_dialog(qtbot, ctl, task_id("02"), 7, 8)
+    first = manual_dialog(qtbot, ctl, logs_arrived, task_id("02"), 7, 8)
     # Meanwhile the user logs 07:30-08:30 on the web, then this computer loses the server.
     local = datetime.now().astimezone().replace(minute=0, second=0, microsecond=0)
     _other_device_log(server, local.replace(hour=7, minute=30), local.replace(hour=8, minute=30))
     server.set_faults(fail_next={"count": 10_000, "status": 503, "path_prefix": MANUAL})
     submit(qtbot, first)
-    submit(qtbot, manual_dialog(qtbot, ctl, task_id("03"), 6, 7))
+    submit(qtbot, manual_dialog(qtbot, ctl, logs_arrived, task_id("03"), 6, 7))
     qtbot.waitUntil(lambda: ctl.snapshot.sync.pending == 2, timeout=WAIT)
     assert ctl.last_message is not None and "will sync" in ctl.last_message[1]
     assert "2 entries waiting to sync" in ctl.tray.toolTip()
@@ -278,10 +312,10 @@ def test_pending_entries_in_today_and_quit_then_parked_ones_edited_or_discarded(
     assert isinstance(logs, LogsWindow)
     qtbot.waitUntil(lambda: logs.tree.topLevelItemCount() == 1, timeout=WAIT)
     day = logs.tree.topLevelItem(0)
-    assert day.childCount() == 3 and day.text(2) == "3 h 00 min", day.text(2)
+    assert day.childCount() == 3 and day.text(2) == "3:00 h", day.text(2)
     waiting = [i for i in range(3) if "(waiting to sync)" in day.child(i).text(1)]
     assert len(waiting) == 2  # the web entry from the server, and the two of this computer
-    assert logs.total.text() == "Total: 3 h 00 min"
+    assert logs.total.text() == "Total: 3:00 h"
 
     trigger(ctl, "action:quit")
     box = ctl.dialogs["confirm_quit"]
@@ -325,7 +359,7 @@ def test_pending_entries_in_today_and_quit_then_parked_ones_edited_or_discarded(
 
     logs.refresh_requested.emit()
     qtbot.waitUntil(
-        lambda: logs.tree.topLevelItemCount() == 1 and logs.total.text() == "Total: 1 h 30 min",
+        lambda: logs.tree.topLevelItemCount() == 1 and logs.total.text() == "Total: 1:30 h",
         timeout=WAIT,
     )
     titles = sorted(logs.tree.topLevelItem(0).child(i).text(1) for i in range(2))

@@ -69,7 +69,7 @@ def test_tooltip_has_task_project_elapsed_today_attendance_and_sync() -> None:
         "Task: Implement tray sync",
         "Project: Desktop Tray Client",
         "Elapsed: 0:07:00",
-        "Today: 1 h 07 min",
+        "Today: 1:07 h",
         "Checked in (working from home)",
         "3 entries waiting to sync",
     ]

@@ -18,6 +18,7 @@ from app.ui.qt import (
     QKeyEvent,
     QLabel,
     QPlainTextEdit,
+    Qt,
     QTime,
     QTimeEdit,
     QVBoxLayout,
@@ -101,8 +102,22 @@ class ManualEntryDialog(QDialog):
         self._sent: set[tuple[datetime, datetime]] = set()
         self.task = QComboBox()
         for task in tasks:
-            if task.startable:
+            if task.startable and task.manual_reason is None:
                 self.task.addItem(task_label(task), task.id)
+        # Tasks the server is known to refuse manual entries for are left out, and said so
+        # with the reason (as the Start menu greys a task it would refuse to start).
+        self.refused = QLabel(
+            "\n".join(
+                f"Not offered: {task.title} ({task.manual_reason})"
+                for task in tasks
+                if task.startable and task.manual_reason is not None
+            )
+        )
+        self.refused.setObjectName("refused_tasks")
+        self.refused.setTextFormat(Qt.TextFormat.PlainText)  # titles come from the server
+        self.refused.setWordWrap(True)
+        self.refused.setEnabled(False)  # greyed, like a disabled menu entry
+        self.refused.setVisible(bool(self.refused.text()))
         if default_task_id:
             index = self.task.findData(default_task_id)
             if index >= 0:
@@ -127,6 +142,7 @@ class ManualEntryDialog(QDialog):
         self.status = QLabel()
         form = QFormLayout()
         form.addRow("Task", self.task)
+        form.addRow("", self.refused)
         form.addRow("Date", self.day)
         form.addRow("Start", self.start)
         form.addRow("End", self.end)

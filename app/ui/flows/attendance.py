@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from app.core.facade import CommandResult
-from app.ui.dialogs.notes import BreakDialog, CheckoutReasonDialog
 from app.ui.flows.context import FlowContext, text_or_none
 from app.ui.text import checkout_requirement
 
@@ -16,6 +15,8 @@ class AttendanceFlow:
         self._ctx.commands.run("check_in", lambda: self._ctx.core.check_in(work_mode))
 
     def start_break(self) -> None:
+        from app.ui.dialogs.notes import BreakDialog
+
         dialog = BreakDialog()
         dialog.submitted.connect(
             lambda kind, note: self._ctx.commands.run(
@@ -43,6 +44,8 @@ class AttendanceFlow:
             if result.item_id:
                 # Asked again with the reason as a fresh check-out: the parked one is replaced.
                 ctx.commands.discard(result.item_id)
+            from app.ui.dialogs.notes import CheckoutReasonDialog
+
             dialog = CheckoutReasonDialog(kind, result.message)
             dialog.submitted.connect(
                 lambda e, r, n: self.check_out(text_or_none(e), text_or_none(r), text_or_none(n))

@@ -4,11 +4,14 @@ from __future__ import annotations
 
 from concurrent.futures import Future
 from datetime import UTC
+from typing import TYPE_CHECKING
 
 from app.core.facade import LogsView
-from app.ui.dialogs.logs_window import LogsWindow
 from app.ui.flows.context import FlowContext
 from app.ui.text import local_day_start, week_start
+
+if TYPE_CHECKING:  # the dialogs load when first opened (see app/ui/flows/__init__.py)
+    from app.ui.dialogs.logs_window import LogsWindow
 
 
 class LogsFlow:
@@ -17,6 +20,10 @@ class LogsFlow:
 
     def _window(self) -> LogsWindow | None:
         window = self._ctx.dialogs.get("logs")
+        if window is None:
+            return None
+        from app.ui.dialogs.logs_window import LogsWindow
+
         return window if isinstance(window, LogsWindow) else None
 
     def open(self, which: str | None = None) -> None:
@@ -24,6 +31,8 @@ class LogsFlow:
         notification about today's time is clicked while the window showed the week."""
         window = self._window()
         if window is None:
+            from app.ui.dialogs.logs_window import LogsWindow
+
             window = LogsWindow()
             window.range_changed.connect(lambda _r: self.load())
             window.refresh_requested.connect(self.load)

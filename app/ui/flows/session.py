@@ -7,7 +7,6 @@ import logging
 from typing import Any
 
 from app.core.facade import CommandResult
-from app.ui.dialogs.sign_in import SignInDialog
 from app.ui.flows.context import FlowContext
 from app.ui.qt import QMessageBox
 from app.ui.text import retry_after_text, sync_text
@@ -20,6 +19,8 @@ class SessionFlow:
         self._ctx = ctx
 
     def sign_in(self) -> None:
+        from app.ui.dialogs.sign_in import SignInDialog
+
         ctx = self._ctx
         existing = ctx.dialogs.get("sign_in")
         if isinstance(existing, SignInDialog) and existing.isVisible():

@@ -10,8 +10,6 @@ import logging
 from collections.abc import Callable
 
 from app.settings_schema import SETTING_NAMES, needs_restart
-from app.ui.dialogs.settings_dialog import SettingsDialog
-from app.ui.dialogs.settings_problems import SettingsProblemsWindow, problems_summary
 from app.ui.flows.context import FlowContext
 from app.ui.notifier import Notifier
 
@@ -31,6 +29,8 @@ class SettingsFlow:
         self.apply()
 
     def open(self) -> None:
+        from app.ui.dialogs.settings_dialog import SettingsDialog
+
         dialog = SettingsDialog(self._ctx.settings)
         dialog.submitted.connect(self._save)
         self._ctx.dialogs.open("settings", dialog)
@@ -40,11 +40,15 @@ class SettingsFlow:
         Several balloons at once hide each other (only the last one stays on screen)."""
         problems = self._ctx.settings.problems
         if problems:
+            from app.ui.dialogs.settings_problems import problems_summary
+
             self._ctx.tell(
                 "Settings problems", problems_summary(len(problems)), "settings_problems"
             )
 
     def open_problems(self) -> None:
+        from app.ui.dialogs.settings_problems import SettingsProblemsWindow
+
         settings = self._ctx.settings
 
         def used_instead(key: str) -> object:

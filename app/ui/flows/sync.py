@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from app.core.facade import CommandResult
 from app.core.snapshot import Snapshot
-from app.ui.dialogs.sync_window import SyncWindow
 from app.ui.flows.context import FlowContext, list_or_empty
 from app.ui.qt import QMessageBox
+
+if TYPE_CHECKING:  # the dialogs load when first opened (see app/ui/flows/__init__.py)
+    from app.ui.dialogs.sync_window import SyncWindow
 
 
 class SyncFlow:
@@ -15,6 +19,10 @@ class SyncFlow:
 
     def _window(self) -> SyncWindow | None:
         window = self._ctx.dialogs.get("sync")
+        if window is None:
+            return None
+        from app.ui.dialogs.sync_window import SyncWindow
+
         return window if isinstance(window, SyncWindow) else None
 
     def sync_now(self) -> None:
@@ -23,6 +31,8 @@ class SyncFlow:
     def open(self) -> None:
         window = self._window()
         if window is None:
+            from app.ui.dialogs.sync_window import SyncWindow
+
             window = SyncWindow()
             window.sync_requested.connect(self.sync_now)
             window.retry_requested.connect(self._retry_parked)

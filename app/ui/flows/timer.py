@@ -7,8 +7,6 @@ from concurrent.futures import Future
 from datetime import datetime, timedelta
 
 from app.core.facade import CommandResult, LogEntry, LogsView
-from app.ui.dialogs.manual_entry import ManualEntryDialog
-from app.ui.dialogs.notes import StopNotesDialog
 from app.ui.flows.context import FlowContext, text_or_none
 from app.ui.text import human_duration
 
@@ -45,6 +43,8 @@ class TimerFlow:
             self.start_task(task_id)
             return
         target = next((t.title for t in snap.tasks if t.id == task_id), "the new task")
+        from app.ui.dialogs.notes import StopNotesDialog
+
         dialog = StopNotesDialog(
             "Switch task",
             f"Stop “{timer.task_title}” and start “{target}”. Notes for “{timer.task_title}”:",
@@ -71,6 +71,8 @@ class TimerFlow:
         timer = self._ctx.snapshot().timer
         if timer is None:
             return
+        from app.ui.dialogs.notes import StopNotesDialog
+
         dialog = StopNotesDialog(
             "Stop timer",
             f"Stop “{timer.task_title}” and log the time. Notes:",
@@ -91,6 +93,8 @@ class TimerFlow:
         default = (
             snap.timer.task_id if snap.timer else (self.recent_ids[0] if self.recent_ids else None)
         )
+        from app.ui.dialogs.manual_entry import ManualEntryDialog
+
         dialog = ManualEntryDialog(
             snap.tasks, now=now, notes_max=self._notes_max, default_task_id=default
         )
