@@ -123,6 +123,10 @@ def build_parser() -> argparse.ArgumentParser:
     group.add_argument("--today", action="store_true")
     group.add_argument("--week", action="store_true")
     add("sync", "send everything queued now")
+    p = add("away", "answer the 'you were away' question (see `timetray status`)")
+    p.add_argument("answer", choices=("keep", "discard"), help="keep the away time or drop it")
+    p.add_argument("--task", metavar="TASK", help="keep: log it on this task instead")
+    p.add_argument("--stay-paused", action="store_true", help="discard: leave the timer paused")
     p = add("queue", "list, retry or discard queued items")
     p.add_argument(
         "action",
@@ -253,6 +257,16 @@ def _status_obj(core: Any) -> dict[str, Any]:
             "source": timer.source,
         },
         "queue": {"pending": snap.sync.pending, "parked": snap.sync.parked},
+        "away": None
+        if snap.away is None
+        else {
+            "message": snap.away.message,
+            "task_id": snap.away.task_id,
+            "began": snap.away.began.isoformat(),
+            "ended": snap.away.ended.isoformat(),
+            "choices": list(snap.away.choices),
+            "can_resume": snap.away.can_resume,
+        },
     }
 
 
@@ -292,6 +306,9 @@ def _status_text(obj: dict[str, Any], snap: Any) -> str:
         )
     q = obj["queue"]
     lines.append(f"Queue: {q['pending']} waiting, {q['parked']} need attention")
+    if obj.get("away"):
+        lines.append(obj["away"]["message"])
+        lines.append("Answer: timetray away keep [--task TASK] | discard [--stay-paused]")
     return "\n".join(lines)
 
 
@@ -528,6 +545,15 @@ def _cmd_queue(core: Any, options: argparse.Namespace, out: Out) -> int:
     return _finish(out, _wait(core.discard_parked(item_id)))
 
 
+def _cmd_away(core: Any, options: argparse.Namespace, out: Out) -> int:
+    if options.answer == "keep":
+        task = _resolve_task(core, options.task) if options.task else None
+        choice = "keep-as" if task else "keep"
+    else:
+        task, choice = None, "discard-paused" if options.stay_paused else "discard"
+    return _finish(out, _wait(core.answer_away(choice, task)), core)
+
+
 HANDLERS: dict[str, Callable[[Any, argparse.Namespace, Out], int]] = {
     "login": _cmd_login,
     "logout": _cmd_logout,
@@ -551,6 +577,7 @@ HANDLERS: dict[str, Callable[[Any, argparse.Namespace, Out], int]] = {
     "logs": _cmd_logs,
     "sync": _cmd_sync,
     "queue": _cmd_queue,
+    "away": _cmd_away,
 }
 
 

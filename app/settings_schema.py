@@ -159,7 +159,21 @@ class Email:
         return email or None
 
 
-Kind = IntRange | FloatRange | Boolean | ServerUrl | PemFile | Email
+class OneOf:
+    registry = "REG_SZ"
+    plist = "string"
+
+    def __init__(self, *values: str) -> None:
+        self.values = values
+        self.describe = " or ".join(f"`{v}`" for v in values)
+
+    def check(self, value: object, text: bool) -> str:
+        if isinstance(value, str) and value.strip() in self.values:
+            return value.strip()
+        raise ValueError(f"expected one of {', '.join(self.values)}, got {_show(value)}")
+
+
+Kind = IntRange | FloatRange | Boolean | ServerUrl | PemFile | Email | OneOf
 
 # --- the table ----------------------------------------------------------------------------
 
@@ -272,6 +286,25 @@ _TABLE: tuple[Option, ...] = (
         0,
         "remind when checked in with no timer (0 = off)",
         restart=True,
+    ),
+    Option(
+        "away_minutes",
+        IntRange(0, 480),
+        10,
+        "pause a running timer after this many idle minutes, at a screen lock or before "
+        "sleep, and ask on return (0 = off)",
+        policy="set",
+        restart=True,
+        example="10",
+    ),
+    Option(
+        "away_action",
+        OneOf("ask", "pause"),
+        "ask",
+        "on return from an absence: `ask` keep or discard, or only `pause` and tell",
+        policy="set",
+        restart=True,
+        example='"ask"',
     ),
     Option(
         "notes_max_length",
@@ -398,6 +431,8 @@ class Settings:
     ca_bundle: str | None = _default("ca_bundle")
     long_timer_hours: float = _default("long_timer_hours")
     idle_reminder_minutes: int = _default("idle_reminder_minutes")
+    away_minutes: int = _default("away_minutes")
+    away_action: str = _default("away_action")
     notes_max_length: int = _default("notes_max_length")
     retention_days: int = _default("retention_days")
     last_email: str | None = _default("last_email")

@@ -163,6 +163,45 @@ def idle(url: str, seconds: float, history: int) -> dict[str, float]:
     }
 
 
+def requests_per_hour(url: str) -> dict[str, float]:
+    """Requests per hour one tray sends in each state: quiet (signed in, neither checked in nor
+    timing) and working (checked in, timer running). One poll and one task refresh are
+    measured at the server and scaled by the interval the core picks in that state."""
+    from app.core.polling import poll_interval
+
+    reset(url)
+    out: dict[str, float] = {}
+    settings = Settings(server_url=url, poll_interval_seconds=15)
+    with tempfile.TemporaryDirectory() as tmp:
+        core = build_core(settings, Path(tmp), role="cli")
+        core.open(poll=False)
+        try:
+            assert core.login(url, EMAIL, PASSWORD).result(60).status == "done"
+            for state in ("quiet", "working"):
+                if state == "working":
+                    assert core.check_in().result(60).ok
+                    assert core.start(TASK).result(60).ok
+                core.sync_now().result(60)
+
+                def count() -> int:
+                    stats = httpx.get(url + "/_test/stats", headers=CONTROL).json()
+                    return int(sum(stats["requests"].values()))
+
+                n0 = count()
+                core.worker.submit(core.poller.poll).result(60)
+                per_poll = count() - n0
+                n0 = count()
+                core.worker.submit(core.poller.tasks).result(60)
+                per_refresh = count() - n0
+                interval = poll_interval(core.snapshot(), settings.poll_interval_seconds)
+                out[state] = per_poll * 3600 / interval + (
+                    per_refresh * 3600 / settings.tasks_refresh_seconds
+                )
+        finally:
+            core.shutdown()
+    return out
+
+
 def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--items", type=int, default=1000)
@@ -216,6 +255,8 @@ def main() -> None:
             f"  requests: {f['requests_h']:8.0f} per hour, {per_poll:.2f} per poll "
             f"(goal <= 2; {f['log_fetches']:.0f} fetches of /time-logs/me)"
         )
+        for state, rate in requests_per_hour(url).items():
+            print(f"requests per hour, {state:8s} {rate:8.0f} per client")
     finally:
         server.terminate()
         server.wait(10)

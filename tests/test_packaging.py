@@ -315,6 +315,8 @@ def test_policy_example_uncommented_is_a_valid_policy(tmp_path: Path) -> None:
         "autostart",
         "auto_resume",
         "ca_bundle",
+        "away_minutes",
+        "away_action",
         "allow_insecure_http",
     }
     assert locked == {"server_url", "ca_bundle"}

@@ -52,6 +52,8 @@ def test_documented_keys_are_setting_names() -> None:
         "auto_resume",
         "autostart",
         "ca_bundle",
+        "away_minutes",
+        "away_action",
         "allow_insecure_http",
         "locked_keys",
     ]

@@ -75,14 +75,21 @@ class AwayDecider:
         self.timer = running
         return []
 
-    def pause_confirmed(self, at: datetime) -> list[AwayCommand]:
+    def pause_confirmed(self, at: datetime, absence_id: int | None = None) -> list[AwayCommand]:
         """The server took our pause at ``at``: it counted the absence up to there, not beyond.
 
         Offline, the pause reaches the server later than we decided it, and the server counts
-        until then; the manual entry offered on return starts where the server stopped.
+        until then; the manual entry offered on return starts where the server stopped. The
+        person may already be back (the question waits): its absence is corrected the same way.
         """
-        if self.absence is not None:
-            self.absence = replace(self.absence, counted_until=max(at, self.absence.began))
+        a = self.absence
+        if a is not None and absence_id in (None, a.id):
+            self.absence = replace(a, counted_until=max(at, a.began))
+            return []
+        for i, q in enumerate(self.questions):
+            if q.absence.id == absence_id:
+                fixed = replace(q.absence, counted_until=max(at, q.absence.began))
+                self.questions[i] = replace(q, absence=fixed)
         return []
 
     def attendance_changed(

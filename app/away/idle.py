@@ -87,7 +87,7 @@ def find_idle_source(
         log.info("idle time from %s", source.name)
         return source
     unavailable = Unavailable("idle", "; ".join(reasons) or "no idle counter on this platform")
-    log.warning("%s", unavailable)
+    log.info("%s", unavailable)  # said in Settings; no alarm on stderr
     return unavailable
 
 

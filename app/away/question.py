@@ -14,7 +14,7 @@ from typing import Any
 
 @dataclass(frozen=True)
 class TaskRef:
-    id: int
+    id: str  # the server's task id (a UUID)
     name: str
 
 
@@ -46,7 +46,7 @@ class Absence:
         return cls(
             id=int(d["id"]),
             kind=str(d["kind"]),
-            task=TaskRef(int(d["task"]["id"]), str(d["task"]["name"])),
+            task=TaskRef(str(d["task"]["id"]), str(d["task"]["name"])),
             began=began,
             counted_until=counted,
             ended=when("ended"),

@@ -33,7 +33,7 @@ class AwaySignals:
             watcher.start(listener)
             log.info("away: watching %s", watcher.name)
         for missing in self.unavailable:
-            log.warning("away: %s", missing)
+            log.info("away: %s", missing)  # Settings shows it too
 
     def stop(self) -> None:
         for watcher in self.watchers:

@@ -123,6 +123,14 @@ class CoreFacade(Protocol):
     def start_break(self, break_type: str, note: str | None = None) -> Future[CommandResult]: ...
     def end_break(self) -> Future[CommandResult]: ...
 
+    # away time
+    def answer_away(self, choice: str, task_id: str | None = None) -> Future[CommandResult]:
+        """Answer the oldest away question (``snapshot().away``); ``choice`` is a value of
+        ``app.away.commands.Choice``; ``task_id`` only with ``keep-as``."""
+
+    def poll_soon(self) -> None:
+        """The person is here (the menu opened): leave the quiet poll interval at once."""
+
     # sync and outbox
     def sync_now(self) -> Future[CommandResult]: ...
     def refresh_tasks(self) -> Future[CommandResult]: ...

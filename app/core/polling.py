@@ -33,6 +33,18 @@ from app.core.syncer import Syncer
 logger = logging.getLogger(__name__)
 
 ENDED = "Your session has ended; please sign in again."
+# Signed in but neither checked in nor timing: nobody is working, so a quarter of the polls.
+QUIET_POLL_SECONDS = 60.0
+
+
+def poll_interval(snap: Snapshot, base: float) -> float:
+    """Seconds to the next poll: ``base`` while the person works, slower while they do not
+    (the server's load from a fleet of idle trays drops fourfold outside working hours)."""
+    timing = snap.timer is not None and snap.timer.state == "running"
+    at_work = not snap.attendance.known or snap.attendance.checked_in
+    if snap.signed_in and not timing and not at_work:
+        return max(base, QUIET_POLL_SECONDS)
+    return base
 
 
 class Poller:
@@ -70,6 +82,7 @@ class Poller:
         self._tasks_interval = tasks_interval
         # Whether the poll and task jobs schedule their next run (a tray: yes; a CLI: no).
         self.repeat = False
+        self.quiet = False  # the next poll waits the quiet interval (nobody at work)
 
     # ---- scheduling ------------------------------------------------------------------------
     def schedule_poll(self, delay: float) -> None:
@@ -80,7 +93,7 @@ class Poller:
 
     # ---- poll ------------------------------------------------------------------------------
     def poll(self) -> None:
-        delay = jittered(self._poll_interval)
+        delay: float | None = None
         try:
             self._syncer.poll()
         except errors.SignInNeeded:
@@ -95,8 +108,18 @@ class Poller:
             if self._ctx.store.counts().unsent:
                 self._drainer.run(poll_after=False)
         self._ctx.publish()
+        interval = poll_interval(self._snapshot(), self._poll_interval)
+        self.quiet = delay is None and interval > self._poll_interval
         if self.repeat:
-            self.schedule_poll(delay)
+            self.schedule_poll(delay if delay is not None else jittered(interval))
+
+    def quicken(self) -> None:
+        """The person is here (a command, the menu, wake, unlock): a quiet wait is cut to the
+        usual interval at once. A backoff while offline is left alone."""
+        if self.quiet:
+            self.quiet = False
+            if self.repeat:
+                self.schedule_poll(jittered(self._poll_interval))
 
     # ---- tasks -----------------------------------------------------------------------------
     def tasks(self) -> None:

@@ -20,7 +20,10 @@ from datetime import datetime
 from typing import Any
 
 from app.api.timeutil import to_wire
+from app.away.commands import Choice
+from app.away.signals import AwaySignals
 from app.core import account, commands
+from app.core.away import AwayKeeper
 from app.core.clock import Clock
 from app.core.context import CoreContext
 from app.core.drain import Drainer
@@ -63,6 +66,8 @@ class CoreParts:
     listeners: Listeners
     publisher: Publisher
     notes_limit: int
+    away: AwayKeeper
+    signals: AwaySignals | None = None  # the tray's idle, lock and sleep watchers
 
 
 class CoreService:
@@ -90,6 +95,8 @@ class CoreService:
         self._listeners = parts.listeners
         self._publisher = parts.publisher
         self._notes_limit = parts.notes_limit
+        self._away = parts.away
+        self._signals = parts.signals
 
     # ================================================================== lifecycle =========
     def open(self, poll: bool = True) -> None:
@@ -112,8 +119,16 @@ class CoreService:
             self.poller.schedule_poll(0)
             self.poller.schedule_tasks(0)
             self._worker.every("tick", self.poller.tick, TICK_SECONDS)
+        if self._signals is not None:
+            self._signals.start(self._away.on_event)
+
+    def away_signals(self) -> AwaySignals | None:
+        """The running watchers (tests drive fakes through them)."""
+        return self._signals
 
     def shutdown(self) -> None:
+        if self._signals is not None:
+            self._signals.stop()
         self._worker.stop()
         self._waiters.resolve_all(CommandResult("queued", "Saved; it will sync next time."))
         self.session.close()
@@ -147,6 +162,7 @@ class CoreService:
         fut = self._waiters.add(item.id)
         self._drainer.schedule_apply()
         self._drainer.schedule()
+        self._worker.later(self.poller.quicken)
         return fut
 
     def _failed(self, message: str) -> Future[CommandResult]:
@@ -313,6 +329,20 @@ class CoreService:
         if (blocked := self._needs_session()) is not None:
             return blocked
         return self._commit(commands.BREAK_END, {"at": to_wire(self._clock.now())})
+
+    # ================================================================== away ==============
+    def answer_away(self, choice: str, task_id: str | None = None) -> Future[CommandResult]:
+        """Answer the oldest "you were away" question (``Choice`` values: discard,
+        discard-paused, keep, keep-as with ``task_id``)."""
+        try:
+            picked = Choice(choice)
+        except ValueError:
+            return self._failed(f"Unknown answer {choice!r}: one of {', '.join(Choice)}.")
+        return self._away.answer(picked, task_id)
+
+    def poll_soon(self) -> None:
+        """The person is here (the menu opened): poll at the quick interval again."""
+        self._worker.later(self.poller.quicken)
 
     # ================================================================== sync / outbox =====
     def sync_now(self) -> Future[CommandResult]:

@@ -21,6 +21,7 @@ PAUSE_REASON_TEXT: dict[str, str] = {
     "break_started": "paused for your break",
     "system": "paused by the server",
     "offline_pause": "paused by you (offline, will sync)",
+    "away": "paused while you were away",
 }
 
 
@@ -107,6 +108,21 @@ CHECKED_OUT_RESUME = Refusal(
 
 
 @dataclass(frozen=True)
+class AwayPending:
+    """An unanswered "you were away" question: the tray badge, its dialog, ``timetray status``."""
+
+    id: int
+    message: str  # in the computer's time zone, one line per fact
+    task_id: str
+    task_title: str
+    kind: str  # idle | lock | sleep | wake
+    began: datetime
+    ended: datetime
+    can_resume: bool  # False when a break or check-out took over during the absence
+    choices: tuple[str, ...]  # values of app.away.commands.Choice
+
+
+@dataclass(frozen=True)
 class Snapshot:
     signed_in: bool = False
     user_name: str | None = None
@@ -119,6 +135,8 @@ class Snapshot:
     # completed logs today (server + pending local); None: not known yet (no copy of the
     # server's logs from today), so nothing is shown rather than a wrong total
     today_logged_seconds: float | None = None
+    away: AwayPending | None = None  # the oldest unanswered away question
+    away_unavailable: tuple[str, ...] = ()  # "idle detection unavailable: ..." for Settings
     revision: int = 0  # increases on every change; the UI redraws only when it moves
 
     @property
@@ -149,6 +167,7 @@ NoticeKind = Literal[
     "store_reset",
     "sign_in_needed",
     "error",
+    "away",
 ]
 
 
@@ -159,4 +178,4 @@ class Notice:
     kind: NoticeKind
     title: str
     message: str
-    target: Literal["menu", "sync", "today", "settings", "sign_in"] | None = None
+    target: Literal["menu", "sync", "today", "settings", "sign_in", "away"] | None = None

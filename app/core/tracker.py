@@ -30,7 +30,7 @@ from app.core.rules import (
     server_timer_view,
     task_view,
 )
-from app.core.snapshot import AttendanceView, Snapshot, SyncView, TimerView
+from app.core.snapshot import AttendanceView, AwayPending, Snapshot, SyncView, TimerView
 from app.core.status import AccountStatus, Connection
 
 logger = logging.getLogger(__name__)
@@ -64,11 +64,13 @@ class Tracker:
         auto_resume: bool = True,
         account: Callable[[], AccountStatus] = AccountStatus,
         connection: Callable[[], Connection] = Connection,
+        away: Callable[[], tuple[AwayPending | None, tuple[str, ...]]] = lambda: (None, ()),
     ) -> None:
         self._lock = threading.RLock()
         self._state = _TrackedState()
         self._account = account
         self._connection = connection
+        self._away = away
         self.auto_resume = auto_resume
         self._snapshot = Snapshot()
         self._revision = 0
@@ -180,6 +182,7 @@ class Tracker:
             state = self._state
             account = self._account()
             connection = self._connection()
+            away, unavailable = self._away()
             timer, att = self.effective()
             sync = SyncView(
                 online=connection.online,
@@ -199,6 +202,8 @@ class Tracker:
                 sync=sync,
                 tasks=tuple(task_view(t, state.manual_refused) for t in state.tasks),
                 today_logged_seconds=state.today_logged_seconds,
+                away=away,
+                away_unavailable=unavailable,
                 revision=self._revision,
             )
             prev = self._snapshot

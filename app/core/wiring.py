@@ -14,9 +14,11 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
+from app.away.signals import AwaySignals
 from app.config import Settings
 from app.core import account
 from app.core.auto import AutoPauser
+from app.core.away import AwayKeeper
 from app.core.clock import Clock, ShiftDetector, as_clock
 from app.core.context import CoreContext
 from app.core.drain import Drainer
@@ -44,10 +46,13 @@ def build_core(
     clock: Clock | Callable[[], datetime] | None = None,
     role: str = "tray",
     probe: Callable[[str], bool] = tcp_probe,
+    away_signals: Callable[[Callable[[], datetime], float], AwaySignals] | None = None,
 ) -> CoreService:
     """Open the store in ``data_dir`` and wire a core around it; :meth:`CoreService.open`
     starts it. ``role`` is "tray" or "cli" (a CLI command waits for a tray's drain);
-    ``probe`` asks whether a server URL answers while the OS gives no word on the network."""
+    ``probe`` asks whether a server URL answers while the OS gives no word on the network.
+    ``away_signals(wall, idle_threshold_seconds)`` makes the idle, lock and sleep watchers; only
+    the tray passes it (a CLI run watches nothing, tests pass fakes)."""
     data_dir = Path(data_dir)
     data_dir.mkdir(parents=True, exist_ok=True)
     the_clock = as_clock(clock)
@@ -64,8 +69,12 @@ def build_core(
         data_dir=data_dir,
         allow_insecure_http=settings.allow_insecure_http,
     )
+    keeper: AwayKeeper | None = None  # made below; the Tracker reads it while publishing
     tracker = Tracker(
-        auto_resume=settings.auto_resume, account=session.status, connection=health.status
+        auto_resume=settings.auto_resume,
+        account=session.status,
+        connection=health.status,
+        away=lambda: keeper.view() if keeper is not None else (None, ()),
     )
     publisher = Publisher(store, tracker, listeners, session.accepts, the_clock.now)
 
@@ -125,6 +134,26 @@ def build_core(
         poll_interval=float(settings.poll_interval_seconds),
         tasks_interval=float(settings.tasks_refresh_seconds),
     )
+
+    def kick() -> None:
+        drainer.schedule_apply()
+        drainer.schedule()
+
+    keeper = AwayKeeper(
+        ctx,
+        tracker.snapshot,
+        lambda: tracker.server_timer.id if tracker.server_timer is not None else None,
+        waiters,
+        kick=kick,
+        hurry=lambda: worker.later(poller.quicken),
+        away_minutes=settings.away_minutes,
+        away_action="pause" if settings.away_action == "pause" else "ask",
+    )
+    listeners.subscribe(keeper.on_snapshot, lambda _notice: None)
+    signals = None
+    if away_signals is not None and settings.away_minutes > 0:
+        signals = away_signals(the_clock.now, settings.away_minutes * 60.0)
+        keeper.unavailable = tuple(str(u) for u in signals.unavailable)
     return CoreService(
         CoreParts(
             ctx=ctx,
@@ -138,5 +167,7 @@ def build_core(
             listeners=listeners,
             publisher=publisher,
             notes_limit=settings.notes_max_length,
+            away=keeper,
+            signals=signals,
         )
     )

@@ -31,6 +31,7 @@ from app.ui.bridge import Bridge
 from app.ui.commands import CommandRunner
 from app.ui.dialog_registry import DialogRegistry
 from app.ui.flows.attendance import AttendanceFlow
+from app.ui.flows.away import AwayFlow
 from app.ui.flows.context import FlowContext
 from app.ui.flows.logs import LogsFlow
 from app.ui.flows.session import SessionFlow
@@ -82,7 +83,7 @@ class TrayController(QObject):
         self.dialogs = DialogRegistry(data_dir)
         self.view = TrayView(
             ViewCallbacks(
-                fill_menu=self.rebuild_menu,
+                fill_menu=self._menu_opening,
                 redraw=lambda: self.refresh(force=True),
                 primary=self._primary_clicked,
                 stop=self.stop,
@@ -115,6 +116,7 @@ class TrayController(QObject):
         self.session = SessionFlow(ctx)
         self.sync = SyncFlow(ctx)
         self.logs = LogsFlow(ctx)
+        self.away = AwayFlow(ctx)
         self.settings_flow = SettingsFlow(ctx, self.messages.notifier, autostart_apply)
         self.quitter = QuitSequence(core, self.dialogs, self._teardown, on_quit, parent=self)
         self.quitter.finished.connect(self.quit_requested)
@@ -179,10 +181,16 @@ class TrayController(QObject):
         self.snapshot = snapshot
         self.refresh()
         self.sync.on_snapshot(snapshot)
+        self.away.on_snapshot(snapshot)
 
     def refresh(self, force: bool = False) -> None:
         """The once-a-second tick: the view redraws only what changed."""
         self.view.render(self.snapshot, self.clock(), force)
+
+    def _menu_opening(self, menu: QMenu | None = None) -> None:
+        """The person is here: the core leaves its quiet poll interval."""
+        self.core.poll_soon()
+        self.rebuild_menu(menu)
 
     def rebuild_menu(self, menu: QMenu | None = None) -> None:
         build_menu(
@@ -209,6 +217,8 @@ class TrayController(QObject):
             self.settings_flow.open_problems()
         elif target == "sign_in":
             self.sign_in()
+        elif target == "away":
+            self.away.open()
         elif target == "menu":
             self.bring_forward()
 
@@ -276,6 +286,9 @@ class TrayController(QObject):
 
     def open_sync(self) -> None:
         self.sync.open()
+
+    def open_away(self) -> None:
+        self.away.open()
 
     def open_settings(self) -> None:
         self.settings_flow.open()

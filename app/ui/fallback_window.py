@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
+from app.ui.plain import plain_label
 from app.ui.qt import (
     QCloseEvent,
     QEvent,
     QHBoxLayout,
-    QLabel,
     QMenu,
     QPushButton,
     QVBoxLayout,
@@ -22,16 +22,13 @@ class FallbackWindow(QWidget):
         self.setObjectName("fallback_window")
         self.setWindowTitle("Timetray")
         self._on_close = on_close
-        self.header = QLabel()
+        self.header = plain_label(wrap=True)
         font = self.header.font()
         font.setPointSizeF(font.pointSizeF() * 1.3)
         font.setBold(True)
         self.header.setFont(font)
-        self.header.setWordWrap(True)
-        self.details = QLabel()
-        self.details.setWordWrap(True)
-        self.message = QLabel()
-        self.message.setWordWrap(True)
+        self.details = plain_label(wrap=True)
+        self.message = plain_label(wrap=True)
         self.message.setObjectName("message")
         self.primary = QPushButton()
         self.primary.setObjectName("primary")

@@ -36,7 +36,12 @@ STATE_FILL = {
     "paused": "#e0a100",
     "paused_auto": "#2f6fd6",
 }
-BADGE_FILL = {"offline": "#8a8f98", "parked": "#d93025", "waiting": "#2f6fd6"}
+BADGE_FILL = {
+    "offline": "#8a8f98",
+    "parked": "#d93025",
+    "waiting": "#2f6fd6",
+    "away": "#e37400",
+}
 
 
 @lru_cache(maxsize=256)

@@ -11,7 +11,7 @@ from __future__ import annotations
 from typing import Literal, NamedTuple
 
 IconState = Literal["running", "paused", "paused_auto", "idle", "signed_out"]
-IconBadge = Literal["offline", "parked", "waiting"] | None
+IconBadge = Literal["offline", "parked", "waiting", "away"] | None
 
 
 class IconView(NamedTuple):

@@ -12,6 +12,7 @@ from functools import partial
 from typing import Protocol
 
 from app.core.snapshot import Snapshot, TaskView
+from app.ui.plain import menu_text, tip
 from app.ui.qt import QAction, QLineEdit, QMenu, QWidgetAction
 from app.ui.text import (
     SEARCH_THRESHOLD,
@@ -40,6 +41,7 @@ class MenuHandlers(Protocol):
     def open_logs(self) -> None: ...
     def sync_now(self) -> None: ...
     def open_sync(self) -> None: ...
+    def open_away(self) -> None: ...
     def open_settings(self) -> None: ...
     def sign_in(self) -> None: ...
     def sign_out(self) -> None: ...
@@ -53,14 +55,16 @@ def _action(
     slot: Callable[[], None] | None = None,
     *,
     enabled: bool = True,
-    tip: str | None = None,
+    tooltip: str | None = None,
 ) -> QAction:
-    action = menu.addAction(text)
+    """An action showing ``text`` literally: task titles, project names and the server's
+    words reach menus through here, so '&' is doubled (not a mnemonic) and the tooltip escaped."""
+    action = menu.addAction(menu_text(text))
     action.setObjectName(name)
     action.setEnabled(enabled)
-    if tip:
-        action.setToolTip(tip)
-        action.setStatusTip(tip)
+    if tooltip:
+        action.setToolTip(tip(tooltip))
+        action.setStatusTip(tooltip)
     if slot is not None:
         action.triggered.connect(lambda _checked=False: slot())
     return action
@@ -94,6 +98,8 @@ def build_menu(
     font = header.font()
     font.setBold(True)
     header.setFont(font)
+    if snapshot.away is not None:
+        _action(menu, "action:away", "You were away: keep or discard…", handlers.open_away)
     if snapshot.signed_in:
         _timer_section(menu, snapshot, handlers, recent_ids)
         menu.addSeparator()
@@ -132,7 +138,7 @@ def _timer_section(
                 f"Resume ({refusal.hint})" if refusal else "Resume",
                 handlers.resume,
                 enabled=refusal is None,
-                tip=refusal.reason if refusal else None,
+                tooltip=refusal.reason if refusal else None,
             )
         _action(menu, "action:stop", "Stop…", handlers.stop)
     title = "Switch to" if timer is not None else "Start"
@@ -187,7 +193,7 @@ def _fill_tasks(
             task_label(task),
             partial(pick, task.id),
             enabled=enabled,
-            tip=task.reason if not task.startable else None,
+            tooltip=task.reason if not task.startable else None,
         )
         actions.append((action, task))
 

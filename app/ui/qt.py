@@ -52,6 +52,7 @@ if TYPE_CHECKING:
     from PySide6.QtGui import QPen as QPen
     from PySide6.QtGui import QPixmap as QPixmap
     from PySide6.QtGui import QShowEvent as QShowEvent
+    from PySide6.QtGui import QTextDocument as QTextDocument
     from PySide6.QtNetwork import QLocalServer as QLocalServer
     from PySide6.QtNetwork import QLocalSocket as QLocalSocket
     from PySide6.QtNetwork import QNetworkInformation as QNetworkInformation
@@ -95,7 +96,7 @@ _HOME: dict[str, str] = {
     " QSocketNotifier QTime QTimer Signal Slot QPointF QRectF",
     "QtGui": "QAction QActionGroup QCloseEvent QColor QCursor QFont QFontMetricsF QGuiApplication"
     " QIcon QImage QKeyEvent QKeySequence QPainter QPainterPath QPalette QPen QPixmap"
-    " QShowEvent QMouseEvent QPaintEvent",
+    " QShowEvent QMouseEvent QPaintEvent QTextDocument",
     "QtNetwork": "QLocalServer QLocalSocket QNetworkInformation",
     "QtWidgets": "QAbstractItemView QApplication QCheckBox QComboBox QDateEdit QDialog"
     " QDialogButtonBox QDoubleSpinBox QFileDialog QFormLayout QHBoxLayout QLabel QLineEdit"

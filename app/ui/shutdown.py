@@ -19,6 +19,7 @@ from datetime import datetime
 from app.core.facade import CoreFacade
 from app.core.snapshot import Snapshot
 from app.ui.dialog_registry import DialogRegistry
+from app.ui.plain import plain_message_box
 from app.ui.qt import QMessageBox, QObject, QTimer, Signal
 from app.ui.text import quit_warning
 
@@ -73,7 +74,7 @@ class QuitSequence(QObject):
         if warning is None:
             self.start()
             return
-        box = QMessageBox(
+        box = plain_message_box(
             QMessageBox.Icon.Warning,
             "Quit Timetray",
             warning,

@@ -90,6 +90,8 @@ def icon_badge(snapshot: Snapshot) -> IconBadge:
     sync = snapshot.sync
     if sync.parked:
         return "parked"
+    if snapshot.away is not None:
+        return "away"  # a question waits for the person
     if not sync.online:
         return "offline"
     if sync.pending:
@@ -146,6 +148,8 @@ def tooltip_text(snapshot: Snapshot, now: datetime) -> str:
             lines.append(sync_text(snapshot.sync))
         return "\n".join(lines)
     lines = []
+    if snapshot.away is not None:
+        lines.append("You were away: keep or discard? (in the menu)")
     timer = snapshot.timer
     if timer is None:
         lines.append("No timer running")

@@ -249,6 +249,12 @@ def _make_core(settings_loaded: Any, data_dir: Path) -> Any:
     except ImportError as exc:
         print(f"{APP_NAME}: the core is missing from this build: {exc}", file=sys.stderr)
         return None
-    core = build_core(settings_loaded.values, data_dir)
+    from app.away.signals import away_signals
+
+    core = build_core(
+        settings_loaded.values,
+        data_dir,
+        away_signals=lambda wall, threshold: away_signals(wall, idle_threshold_seconds=threshold),
+    )
     core.open()
     return core

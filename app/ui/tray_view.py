@@ -19,6 +19,7 @@ from app.core.snapshot import Snapshot
 from app.ui.dialog_registry import DialogRegistry
 from app.ui.icon import build_icon, is_dark
 from app.ui.icon_view import IconView
+from app.ui.plain import menu_text, tip, tray_text
 from app.ui.qt import QApplication, QCursor, QMenu, QObject, QSystemTrayIcon, QTimer
 from app.ui.text import attendance_text, header_text, icon_view, sync_text, tooltip_text
 
@@ -171,14 +172,14 @@ class TrayView(QObject):
             self.tray.setIcon(icon)
             if self.window is not None:
                 self.window.setWindowIcon(icon)
-        tip = tooltip_text(snapshot, now)
-        if force or tip != self._tooltip:
-            self._tooltip = tip
-            self.tray.setToolTip(tip)
+        tooltip = tooltip_text(snapshot, now)
+        if force or tooltip != self._tooltip:
+            self._tooltip = tooltip
+            self.tray.setToolTip(tray_text(tooltip))
         if self.menu.isVisible():
             header = self.menu.actions()[0] if self.menu.actions() else None
             if header is not None and header.objectName() == "header":
-                header.setText(header_text(snapshot, now))
+                header.setText(menu_text(header_text(snapshot, now)))
         if self.window is not None and self.window.isVisible():
             self._render_window(self.window, snapshot, now)
 
@@ -197,7 +198,7 @@ class TrayView(QObject):
             window.primary.setText(f"Resume ({refusal.hint})" if refusal else "Resume")
         # Greyed with the reason, as in the menu: End break stays one click away in "Menu".
         window.primary.setEnabled(refusal is None)
-        window.primary.setToolTip(refusal.reason if refusal else "")
+        window.primary.setToolTip(tip(refusal.reason if refusal else ""))
         window.stop_button.setEnabled(timer is not None)
 
     def display_message(self, title: str, text: str) -> None:
@@ -205,4 +206,9 @@ class TrayView(QObject):
         if self.window is not None:
             self.window.message.setText(f"{title}: {text}")
         if self.tray.isVisible():
-            self.tray.showMessage(title, text, QSystemTrayIcon.MessageIcon.Information, BUBBLE_MS)
+            self.tray.showMessage(
+                tray_text(title),
+                tray_text(text),
+                QSystemTrayIcon.MessageIcon.Information,
+                BUBBLE_MS,
+            )

@@ -19,8 +19,8 @@ from app.away.decider import AwayDecider
 from app.away.events import AwayEvent, AwayKind
 from app.away.question import TaskRef
 
-TASK = TaskRef(7, "Implement tray sync")
-OTHER = TaskRef(9, "Meetings")
+TASK = TaskRef("7", "Implement tray sync")
+OTHER = TaskRef("9", "Meetings")
 T0 = datetime(2026, 11, 23, 12, 4, tzinfo=UTC)
 
 

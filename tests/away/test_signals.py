@@ -58,7 +58,7 @@ def test_a_full_desktop_pauses_the_timer_before_the_machine_sleeps(
     ]
     assert found.unavailable == []
     decider = AwayDecider(lambda: T0, away_minutes=10)
-    decider.timer_changed(TaskRef(7, "Implement tray sync"))
+    decider.timer_changed(TaskRef("7", "Implement tray sync"))
     done: list[AwayCommand] = []
     held: list[bool] = []
     lock = threading.Lock()
@@ -78,7 +78,7 @@ def test_a_full_desktop_pauses_the_timer_before_the_machine_sleeps(
             True,
         )
         wait_for(lambda: logind.released(0), what="the inhibitor released")
-        assert done == [PauseTimer(T0, "sleep", TaskRef(7, "Implement tray sync"))]
+        assert done == [PauseTimer(T0, "sleep", TaskRef("7", "Implement tray sync"))]
         assert held == [True]  # the pause was decided while the machine was still held
     finally:
         found.stop()

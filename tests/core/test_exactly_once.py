@@ -146,6 +146,7 @@ def test_poll_interval_has_jitter_and_backs_off_while_unreachable(
     c.open(poll=False)
     try:
         assert c.login(proxy.url, EMAIL, PASSWORD).result(30).status == "done"
+        assert c.check_in().result(30).ok  # at work: the usual interval, not the quiet one
         c.poller.repeat = True
         seen = _delays(c)
 

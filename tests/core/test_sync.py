@@ -233,6 +233,7 @@ def test_polling_starts_again_after_signing_in(
     try:
         assert tray.sync_now().result(30).status == "sign_in_needed"
         assert tray.login(proxy.url, EMAIL, PASSWORD).result(30).status == "done"
+        assert tray.check_in().result(30).ok  # at work: the usual interval, not the quiet one
         before = server.stats()["requests"].get("/api/v1/attendance/active", 0)
         deadline = time.monotonic() + 60  # a bound for a hang; the count decides
         while time.monotonic() < deadline:

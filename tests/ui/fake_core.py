@@ -116,6 +116,7 @@ class FakeCore:
             tasks=demo_tasks(),
         )
         self.shut_down = False
+        self.polls_soon = 0  # poll_soon() calls (the menu opened)
 
     # --- test helpers ----------------------------------------------------------------------
 
@@ -365,6 +366,18 @@ class FakeCore:
         if timer and timer.pause_reason == "break_started":
             self._resume_timer()
         return self._ok("end_break")
+
+    def answer_away(self, choice: str, task_id: str | None = None) -> Future[CommandResult]:
+        """Clears the question; a resume choice resumes the timer, like the real core."""
+        if self._snap.away is None:
+            return self._done(CommandResult("failed", "There is no away time to answer."))
+        self.set(away=None)
+        if choice != "discard-paused":
+            self._resume_timer()
+        return self._ok("answer_away", choice, task_id)
+
+    def poll_soon(self) -> None:
+        self.polls_soon += 1
 
     def sync_now(self) -> Future[CommandResult]:
         return self._ok("sync_now")

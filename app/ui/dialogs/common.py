@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from app.ui.plain import plain_label
 from app.ui.qt import (
     QDialog,
     QDialogButtonBox,
@@ -35,8 +36,7 @@ class SubmitOnEnter(QObject):
 
 
 def error_label(parent: QWidget | None = None) -> QLabel:
-    label = QLabel(parent)
-    label.setWordWrap(True)
+    label = plain_label(parent=parent, wrap=True)
     label.setObjectName("error")
     label.setStyleSheet("color: #d93025;")
     label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)

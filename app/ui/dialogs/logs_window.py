@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from app.core.facade import LogsView
 from app.ui.dialogs.common import close_controls
+from app.ui.plain import plain_label
 from app.ui.qt import (
     QComboBox,
     QHBoxLayout,
-    QLabel,
     QPushButton,
     QTreeWidget,
     QTreeWidgetItem,
@@ -36,8 +36,8 @@ class LogsWindow(QWidget):
         )
         refresh = QPushButton("Refresh")
         refresh.clicked.connect(self.refresh_requested.emit)
-        self.total = QLabel()
-        self.status = QLabel("Loading…")
+        self.total = plain_label()
+        self.status = plain_label("Loading…")
         self.tree = QTreeWidget()
         self.tree.setColumnCount(4)
         self.tree.setHeaderLabels(["When", "Task", "Duration", "Notes"])

@@ -8,6 +8,7 @@ from datetime import UTC, date, datetime, time, timedelta
 from app.core.facade import LogEntry
 from app.core.snapshot import TaskView
 from app.ui.dialogs.common import SubmitOnEnter, error_label, ok_cancel, show_error
+from app.ui.plain import plain_label
 from app.ui.qt import (
     QComboBox,
     QDate,
@@ -16,9 +17,7 @@ from app.ui.qt import (
     QDialogButtonBox,
     QFormLayout,
     QKeyEvent,
-    QLabel,
     QPlainTextEdit,
-    Qt,
     QTime,
     QTimeEdit,
     QVBoxLayout,
@@ -106,16 +105,15 @@ class ManualEntryDialog(QDialog):
                 self.task.addItem(task_label(task), task.id)
         # Tasks the server is known to refuse manual entries for are left out, and said so
         # with the reason (as the Start menu greys a task it would refuse to start).
-        self.refused = QLabel(
+        self.refused = plain_label(
             "\n".join(
                 f"Not offered: {task.title} ({task.manual_reason})"
                 for task in tasks
                 if task.startable and task.manual_reason is not None
-            )
+            ),
+            wrap=True,
         )
         self.refused.setObjectName("refused_tasks")
-        self.refused.setTextFormat(Qt.TextFormat.PlainText)  # titles come from the server
-        self.refused.setWordWrap(True)
         self.refused.setEnabled(False)  # greyed, like a disabled menu entry
         self.refused.setVisible(bool(self.refused.text()))
         if default_task_id:
@@ -134,12 +132,12 @@ class ManualEntryDialog(QDialog):
         start = end - timedelta(hours=1)
         self.start = TimeField(QTime(start.hour, start.minute))
         self.end = TimeField(QTime(end.hour, end.minute))
-        self.duration = QLabel()
+        self.duration = plain_label()
         self.notes = QPlainTextEdit()
         self.notes.setPlaceholderText("Notes (optional; Shift+Enter for a new line)")
         self.notes.setFixedHeight(70)
         self.error = error_label()
-        self.status = QLabel()
+        self.status = plain_label()
         form = QFormLayout()
         form.addRow("Task", self.task)
         form.addRow("", self.refused)

@@ -5,11 +5,11 @@ from __future__ import annotations
 from typing import Literal
 
 from app.ui.dialogs.common import SubmitOnEnter, error_label, ok_cancel, show_error
+from app.ui.plain import plain_label
 from app.ui.qt import (
     QComboBox,
     QDialog,
     QFormLayout,
-    QLabel,
     QLineEdit,
     QPlainTextEdit,
     QVBoxLayout,
@@ -36,9 +36,7 @@ class StopNotesDialog(QDialog):
         self.error = error_label()
         self.buttons = ok_cancel(self, ok_text)
         layout = QVBoxLayout(self)
-        label = QLabel(prompt)
-        label.setWordWrap(True)
-        layout.addWidget(label)
+        layout.addWidget(plain_label(prompt, wrap=True))
         layout.addWidget(self.notes)
         layout.addWidget(self.error)
         layout.addWidget(self.buttons)
@@ -71,7 +69,7 @@ class BreakDialog(QDialog):
         form.addRow("Note", self.note)
         layout = QVBoxLayout(self)
         layout.addLayout(form)
-        layout.addWidget(QLabel("A running timer pauses during the break."))
+        layout.addWidget(plain_label("A running timer pauses during the break."))
         layout.addWidget(self.error)
         layout.addWidget(ok_cancel(self, "Start break"))
 
@@ -107,8 +105,7 @@ class CheckoutReasonDialog(QDialog):
         self.reason.setEditable(True)
         self.note = QLineEdit()
         self.error = error_label()
-        intro = QLabel(server_message)
-        intro.setWordWrap(True)
+        intro = plain_label(server_message, wrap=True)
         form = QFormLayout()
         if kind == "early":
             line = self.reason.lineEdit()

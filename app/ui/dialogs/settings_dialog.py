@@ -2,20 +2,22 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
 from app.settings_schema import needs_restart
 from app.ui.dialogs.common import error_label, show_error
 from app.ui.dialogs.sign_in import server_address_error
+from app.ui.plain import plain_label
 from app.ui.qt import (
     QCheckBox,
+    QComboBox,
     QDialog,
     QDialogButtonBox,
     QDoubleSpinBox,
     QFileDialog,
     QFormLayout,
     QHBoxLayout,
-    QLabel,
     QLineEdit,
     QPushButton,
     QSpinBox,
@@ -33,7 +35,13 @@ RESTART_MARK = " *"
 class SettingsDialog(QDialog):
     submitted = Signal(object)  # dict of changed keys
 
-    def __init__(self, settings: SettingsPort, parent: QWidget | None = None) -> None:
+    def __init__(
+        self,
+        settings: SettingsPort,
+        parent: QWidget | None = None,
+        *,
+        away_unavailable: Sequence[str] = (),
+    ) -> None:
         super().__init__(parent)
         self.setWindowTitle("Settings")
         self.settings = settings
@@ -59,6 +67,18 @@ class SettingsDialog(QDialog):
         self.idle_reminder_minutes.setSpecialValueText("never")
         self.idle_reminder_minutes.setSuffix(" min")
         self.idle_reminder_minutes.setValue(int(settings.get("idle_reminder_minutes") or 0))
+        self.away_minutes = QSpinBox()
+        self.away_minutes.setRange(0, 480)
+        self.away_minutes.setSpecialValueText("never")
+        self.away_minutes.setSuffix(" min idle")
+        self.away_minutes.setValue(int(settings.get("away_minutes") or 0))
+        self.away_action = QComboBox()
+        self.away_action.addItem("Ask me: keep or discard", "ask")
+        self.away_action.addItem("Only pause and tell me", "pause")
+        self.away_action.setCurrentIndex(0 if settings.get("away_action") != "pause" else 1)
+        # What this computer cannot tell (no idle counter, no lock signal): said, not guessed.
+        self.away_unavailable = plain_label("\n".join(away_unavailable), wrap=True)
+        self.away_unavailable.setVisible(bool(away_unavailable))
         self.ca_bundle = QLineEdit(str(settings.get("ca_bundle") or ""))
         self.ca_bundle.setPlaceholderText("System certificates")
         browse = QPushButton("Browse…")
@@ -83,6 +103,8 @@ class SettingsDialog(QDialog):
                 "Remind me when checked in without a timer for",
                 self.idle_reminder_minutes,
             ),
+            ("away_minutes", "Pause the timer when I am away for", self.away_minutes),
+            ("away_action", "When I come back", self.away_action),
             ("ca_bundle", "Custom CA bundle", ca_row),
         )
         for key, label, widget in rows:
@@ -94,6 +116,8 @@ class SettingsDialog(QDialog):
                     label += RESTART_MARK
                 widget.setToolTip(RESTART_TIP)
             form.addRow(label, widget)
+            if key == "away_action":
+                form.addRow("", self.away_unavailable)
         self.error = error_label()
         buttons = QDialogButtonBox(
             QDialogButtonBox.StandardButton.Save | QDialogButtonBox.StandardButton.Cancel
@@ -102,12 +126,10 @@ class SettingsDialog(QDialog):
         buttons.rejected.connect(self.reject)
         layout = QVBoxLayout(self)
         layout.addLayout(form)
-        restart_note = QLabel(f"{RESTART_MARK.strip()} {RESTART_TIP}")
-        restart_note.setWordWrap(True)
+        restart_note = plain_label(f"{RESTART_MARK.strip()} {RESTART_TIP}", wrap=True)
         layout.addWidget(restart_note)
         if settings.locked & set(self._widgets()):
-            note = QLabel("Greyed-out settings are managed by your organisation.")
-            note.setWordWrap(True)
+            note = plain_label("Greyed-out settings are managed by your organisation.", wrap=True)
             layout.addWidget(note)
         layout.addWidget(self.error)
         layout.addWidget(buttons)
@@ -127,6 +149,8 @@ class SettingsDialog(QDialog):
             "notifications": self.notifications,
             "long_timer_hours": self.long_timer_hours,
             "idle_reminder_minutes": self.idle_reminder_minutes,
+            "away_minutes": self.away_minutes,
+            "away_action": self.away_action,
             "ca_bundle": self.ca_bundle,
         }
 
@@ -146,6 +170,8 @@ class SettingsDialog(QDialog):
             "notifications": self.notifications.isChecked(),
             "long_timer_hours": self.long_timer_hours.value(),
             "idle_reminder_minutes": self.idle_reminder_minutes.value(),
+            "away_minutes": self.away_minutes.value(),
+            "away_action": str(self.away_action.currentData()),
             "ca_bundle": self.ca_bundle.text().strip() or None,
         }
 

@@ -11,10 +11,9 @@ from collections.abc import Callable, Sequence
 from typing import NamedTuple
 
 from app.ui.dialogs.common import close_controls
+from app.ui.plain import plain_label, tip
 from app.ui.qt import (
     QAbstractItemView,
-    QLabel,
-    Qt,
     QTreeWidget,
     QTreeWidgetItem,
     QVBoxLayout,
@@ -62,12 +61,11 @@ class SettingsProblemsWindow(QWidget):
         super().__init__(parent)
         self.setObjectName("settings_problems")
         self.setWindowTitle("Settings problems")
-        intro = QLabel(
+        intro = plain_label(
             "These lines in your settings could not be used. Each key falls back to the value "
-            "shown; fix the file and restart Timetray to use yours."
+            "shown; fix the file and restart Timetray to use yours.",
+            wrap=True,
         )
-        intro.setWordWrap(True)
-        intro.setTextFormat(Qt.TextFormat.PlainText)
         self.tree = QTreeWidget()
         self.tree.setHeaderLabels(["File", "Setting", "Problem", "Used instead"])
         self.tree.setRootIsDecorated(False)
@@ -77,7 +75,7 @@ class SettingsProblemsWindow(QWidget):
             value = used_instead(problem.key) if problem.key else None
             shown = "(none)" if value is None or value == "" else str(value)
             item = QTreeWidgetItem([problem.where, problem.key, problem.why, shown])
-            item.setToolTip(2, problem.why)
+            item.setToolTip(2, tip(problem.why))
             self.tree.addTopLevelItem(item)
         for column in range(4):
             self.tree.resizeColumnToContents(column)

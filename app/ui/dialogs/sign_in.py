@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from app.settings_schema import insecure_http_refusal
 from app.ui.dialogs.common import error_label, ok_cancel, show_error
+from app.ui.plain import plain_label
 from app.ui.qt import (
     QDialog,
     QDialogButtonBox,
     QFormLayout,
-    QLabel,
     QLineEdit,
     QShowEvent,
     QVBoxLayout,
@@ -43,7 +43,7 @@ class SignInDialog(QDialog):
         self.email.setPlaceholderText("you@example.com")
         self.password = QLineEdit()
         self.password.setEchoMode(QLineEdit.EchoMode.Password)
-        self.status = QLabel()
+        self.status = plain_label()
         self.error = error_label()
         form = QFormLayout()
         form.addRow("Server", self.server)

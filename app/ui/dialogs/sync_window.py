@@ -9,12 +9,12 @@ from typing import Any
 from app.core.facade import OutboxEntry
 from app.core.snapshot import SyncView
 from app.ui.dialogs.common import close_controls, error_label, ok_cancel, show_error
+from app.ui.plain import plain_label, tip
 from app.ui.qt import (
     QAbstractItemView,
     QDialog,
     QFormLayout,
     QHBoxLayout,
-    QLabel,
     QLineEdit,
     QListWidget,
     QListWidgetItem,
@@ -36,8 +36,7 @@ class SyncWindow(QWidget):
         super().__init__(parent)
         self.setObjectName("sync_window")
         self.setWindowTitle("Sync")
-        self.status = QLabel()
-        self.status.setWordWrap(True)
+        self.status = plain_label(wrap=True)
         self.sync_button = QPushButton("Sync now")
         self.sync_button.clicked.connect(self.sync_requested.emit)
         self.list = QListWidget()
@@ -60,7 +59,7 @@ class SyncWindow(QWidget):
         actions.addWidget(self.discard_button)
         layout = QVBoxLayout(self)
         layout.addLayout(top)
-        layout.addWidget(QLabel("Refused by the server (fix and retry, or discard):"))
+        layout.addWidget(plain_label("Refused by the server (fix and retry, or discard):"))
         layout.addWidget(self.list)
         layout.addLayout(actions)
         layout.addWidget(close_controls(self))
@@ -82,7 +81,7 @@ class SyncWindow(QWidget):
         for entry in self.items:
             item = QListWidgetItem(f"{entry.summary}\n    {entry.last_error or 'Refused'}")
             item.setData(Qt.ItemDataRole.UserRole, entry.id)
-            item.setToolTip(entry.last_error or "")
+            item.setToolTip(tip(entry.last_error or ""))
             self.list.addItem(item)
             if selected and selected.id == entry.id:
                 self.list.setCurrentItem(item)
@@ -131,17 +130,16 @@ class ParkedEditDialog(QDialog):
         self.entry = entry
         self.fields: dict[str, QLineEdit] = {}
         form = QFormLayout()
-        message = QLabel(entry.last_error or "")
-        message.setWordWrap(True)
+        message = plain_label(entry.last_error or "", wrap=True)
         for key, value in entry.payload.items():
             text = value if isinstance(value, str) else json.dumps(value)
             edit = QLineEdit("" if value is None else text)
             self.fields[key] = edit
-            form.addRow(key.replace("_", " "), edit)
+            form.addRow(plain_label(key.replace("_", " ")), edit)
         self.error = error_label()
         buttons = ok_cancel(self, "Retry")
         layout = QVBoxLayout(self)
-        layout.addWidget(QLabel(entry.summary))
+        layout.addWidget(plain_label(entry.summary, wrap=True))
         layout.addWidget(message)
         layout.addLayout(form)
         layout.addWidget(self.error)

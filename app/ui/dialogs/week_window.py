@@ -27,6 +27,7 @@ from app.core.week_text import (
 )
 from app.ui.dialogs.common import close_controls
 from app.ui.dialogs.week_bars import WeekBars, project_colours
+from app.ui.plain import plain_label, tip
 from app.ui.qt import (
     QAbstractItemView,
     QFileDialog,
@@ -34,7 +35,6 @@ from app.ui.qt import (
     QFontMetricsF,
     QHBoxLayout,
     QHeaderView,
-    QLabel,
     QProgressBar,
     QPushButton,
     Qt,
@@ -71,7 +71,7 @@ class WeekWindow(QWidget):
         self.previous.clicked.connect(lambda: self._step(-7))
         self.next.clicked.connect(lambda: self._step(7))
         self.this_week.clicked.connect(self._go_this_week)
-        self.title = QLabel()
+        self.title = plain_label()
         title_font = QFont(self.font())
         title_font.setBold(True)
         title_font.setPointSizeF(title_font.pointSizeF() * 1.25)
@@ -80,13 +80,13 @@ class WeekWindow(QWidget):
         self.progress.setRange(0, 1000)
         self.progress.setTextVisible(False)  # the words are in self.total: never clipped
         self.progress.setMinimumWidth(int(QFontMetricsF(self.font()).averageCharWidth() * 14))
-        self.total = QLabel()
+        self.total = plain_label()
         self.total.setAccessibleName("Week total")
 
         self.bars = WeekBars()
         self.bars.day_selected.connect(self._show_day)
-        self.legend = QLabel()
-        self.legend.setWordWrap(True)
+        self.legend = plain_label(wrap=True)
+        # The one rich label: coloured squares; _fill_legend escapes every project name.
         self.legend.setTextFormat(Qt.TextFormat.RichText)
 
         self.grid = QTableWidget()
@@ -98,7 +98,7 @@ class WeekWindow(QWidget):
         self.grid.verticalHeader().setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
         self.grid.cellClicked.connect(self._grid_clicked)
 
-        self.day_title = QLabel()
+        self.day_title = plain_label()
         self.day_title.setFont(title_font)
         self.day_list = QTreeWidget()
         self.day_list.setObjectName("day_entries")
@@ -107,10 +107,8 @@ class WeekWindow(QWidget):
         self.day_list.setHeaderLabels(DAY_COLUMNS)
         self.day_list.setAlternatingRowColors(True)
 
-        self.age = QLabel()
-        self.age.setWordWrap(True)
-        self.status = QLabel()
-        self.status.setWordWrap(True)
+        self.age = plain_label(wrap=True)
+        self.status = plain_label(wrap=True)
         self.export = QPushButton("Export week…")
         self.export.clicked.connect(self._export_clicked)
 
@@ -155,7 +153,7 @@ class WeekWindow(QWidget):
         self.progress.setVisible(progress is not None)
         if progress is not None:
             self.progress.setValue(min(1000, round(progress * 1000)))
-            self.progress.setToolTip(f"{round(progress * 100)} % of your weekly target")
+            self.progress.setToolTip(tip(f"{round(progress * 100)} % of your weekly target"))
         self.bars.set_model(model, selected)
         self._fill_legend(model)
         self._fill_grid(model)
@@ -239,7 +237,7 @@ class WeekWindow(QWidget):
                 ]
             )
             if entry.notes:
-                item.setToolTip(4, entry.notes)
+                item.setToolTip(4, tip(entry.notes))
             if entry.state in ("waiting", "parked"):
                 font = item.font(6)
                 font.setItalic(True)

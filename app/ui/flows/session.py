@@ -8,6 +8,7 @@ from typing import Any
 
 from app.core.facade import CommandResult
 from app.ui.flows.context import FlowContext
+from app.ui.plain import plain_message_box
 from app.ui.qt import QMessageBox
 from app.ui.text import retry_after_text, sync_text
 
@@ -71,7 +72,7 @@ class SessionFlow:
         if not (sync.pending + sync.parked):
             ctx.commands.run("logout", lambda: ctx.core.logout())
             return
-        box = QMessageBox(
+        box = plain_message_box(
             QMessageBox.Icon.Question,
             "Sign out",
             f"{sync_text(sync)}. They stay saved on this computer and are sent "

@@ -31,7 +31,9 @@ class SettingsFlow:
     def open(self) -> None:
         from app.ui.dialogs.settings_dialog import SettingsDialog
 
-        dialog = SettingsDialog(self._ctx.settings)
+        dialog = SettingsDialog(
+            self._ctx.settings, away_unavailable=self._ctx.snapshot().away_unavailable
+        )
         dialog.submitted.connect(self._save)
         self._ctx.dialogs.open("settings", dialog)
 

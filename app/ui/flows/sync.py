@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING
 from app.core.facade import CommandResult
 from app.core.snapshot import Snapshot
 from app.ui.flows.context import FlowContext, list_or_empty
+from app.ui.plain import plain_message_box
 from app.ui.qt import QMessageBox
 
 if TYPE_CHECKING:  # the dialogs load when first opened (see app/ui/flows/__init__.py)
@@ -65,7 +66,7 @@ class SyncFlow:
         )
 
     def _confirm_discard(self, item_id: str) -> None:
-        box = QMessageBox(
+        box = plain_message_box(
             QMessageBox.Icon.Warning,
             "Discard entry",
             "Discard this entry? It will never reach the server.",
