@@ -513,17 +513,27 @@ def _cmd_logs(core: Any, options: argparse.Namespace, out: Out) -> int:
         since = today
     else:
         since = today - timedelta(days=30)
-    entries = _wait(core, core.logs(since))
-    objs = [asdict(e) for e in entries]
+    view = _wait(core, core.logs(since))
+    entries = view.entries
+    marks = {"waiting": "  (not synced yet)", "parked": "  (not accepted; see queue list)"}
     text = "\n".join(
         f"{e.started_at.astimezone():%Y-%m-%d %H:%M}-{e.ended_at.astimezone():%H:%M} "
-        f"{wording.minutes(e.duration_minutes):>8}  {e.task_title}"
-        + ("  (not synced yet)" if e.pending else "")
+        f"{wording.minutes(e.duration_minutes):>8}  {e.task_title}{marks.get(e.state, '')}"
         + (f"  -- {e.notes}" if e.notes else "")
         for e in entries
     )
     total = sum(e.duration_minutes for e in entries)
-    out.emit(objs, (text + "\n" if text else "") + f"Total: {wording.minutes(total)}")
+    if view.note:
+        # Said on stderr, so that a script reading the list still sees what it lacks.
+        print(f"timetray: {view.note}", file=sys.stderr)
+    doc = {
+        "entries": [asdict(e) for e in entries],
+        "complete": view.complete,
+        "server_fetched_at": view.fetched_at.isoformat() if view.fetched_at else None,
+        "note": view.note,
+    }
+    incomplete = "" if view.complete else " (incomplete)"
+    out.emit(doc, (text + "\n" if text else "") + f"Total: {wording.minutes(total)}{incomplete}")
     return EXIT_OK
 
 

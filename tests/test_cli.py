@@ -123,10 +123,21 @@ def test_offline_entry_is_saved_and_said_so(tmp_path: Path, server: BackendHandl
     assert "sync" in done.stdout.lower()
     obj = json.loads(cli(env, "status", "--json").stdout)
     assert obj["online"] is False and obj["queue"]["pending"] == 1
+    # No copy of the server's entries yet: the list says it holds only what is saved here.
+    logs = cli(env, "logs")
+    assert "Could not load the server's entries" in logs.stderr
+    assert "(incomplete)" in logs.stdout
     proxy.up()
     assert cli(env, "sync").returncode == 0
     assert len(server_logs(server)) == 1
+    assert json.loads(cli(env, "--json", "logs").stdout)["complete"] is True
     proxy.down()
+    # Offline again: the copy fetched by the last `logs`, with its age.
+    offline = cli(env, "--json", "logs")
+    obj = json.loads(offline.stdout)
+    assert obj["complete"] is False and obj["server_fetched_at"] is not None
+    assert obj["note"].startswith("Offline: server entries as of ")
+    assert "timetray: Offline: server entries as of " in offline.stderr
 
 
 def _fill(store: Store, start: datetime, n: int) -> list[str]:
@@ -247,10 +258,12 @@ def test_every_command_prints_its_object_with_json(
     )
     assert logged["status"] == "done" and logged["data"]["source_type"] == "manual"
     today = _json(cli(env, "--json", "logs", "--today"))
-    assert [e["notes"] for e in today] == ["from the cli"]
-    assert [e["notes"] for e in _json(cli(env, "--json", "logs", "--week"))] == ["from the cli"]
-    month = _json(cli(env, "--json", "logs"))
-    assert len(month) == 2 and month[0]["pending"] is False
+    assert [e["notes"] for e in today["entries"]] == ["from the cli"]
+    assert today["complete"] is True and today["note"] is None
+    week = _json(cli(env, "--json", "logs", "--week"))["entries"]
+    assert [e["notes"] for e in week] == ["from the cli"]
+    month = _json(cli(env, "--json", "logs"))["entries"]
+    assert len(month) == 2 and month[0]["pending"] is False and month[0]["state"] == "synced"
     assert _json(cli(env, "--json", "sync"))["data"] == {"pending": 0, "parked": 0, "sent": 0}
     assert _json(cli(env, "--json", "logout"))["status"] == "done"
     assert cli(env, "status").returncode == 3

@@ -77,7 +77,12 @@ class ServerError(ApiError):
     redirect from a captive portal). Transient: try again later."""
 
     def __init__(
-        self, status: int, message: str | None = None, user_message: str | None = None
+        self,
+        status: int,
+        message: str | None = None,
+        user_message: str | None = None,
+        *,
+        retry_after: float | None = None,
     ) -> None:
         if user_message is None:
             user_message = (
@@ -88,6 +93,8 @@ class ServerError(ApiError):
         super().__init__(user_message)
         self.status = status
         self.message = message
+        # A 503's Retry-After speaks for the whole server (how long to leave it alone).
+        self.retry_after = retry_after
 
 
 class BadResponse(ServerError):
@@ -257,7 +264,7 @@ def from_response(response: httpx.Response, *, now: datetime, login: bool = Fals
     if status == 429:
         return RateLimited(retry_after_seconds(response, now), login=login, message=body.message)
     if status >= 500 or status < 400:
-        return ServerError(status, body.message)
+        return ServerError(status, body.message, retry_after=retry_after_seconds(response, now))
     if not login and (
         status == 401
         or (

@@ -118,10 +118,10 @@ class Assistant:
         assert tz is not None
         week_of = week_of or now.astimezone(tz).date()
         since, until = views.week_span(week_of, tz)
-        logs = [e for e in await self.wait(self.core.logs(since)) if e.started_at < until]
+        view = await self.wait(self.core.logs(since))
+        logs = [e for e in view.entries if e.started_at < until]
         snap = self.core.snapshot()
-        parked = [e for e in self.core.outbox() if e.state == "parked"]
-        entries = views.week_entries(logs, parked, snap)
+        entries = views.week_entries(logs, snap)
         return answer(*views.timesheet(entries, week_of, tz, now, snap))
 
     # ---- writes ----------------------------------------------------------------------------
@@ -275,7 +275,7 @@ def build_server(assistant: Assistant) -> MCPServer:
                         f"log_date must be a date like 2026-11-23: {log_date!r}"
                     ) from None
                 since = datetime.combine(day, datetime.min.time()).astimezone()
-                logs = await a.wait(a.core.logs(since))
+                logs = (await a.wait(a.core.logs(since))).entries
                 start, end = actions.span_for_hours(hours, day, now, logs)
             else:
                 raise Refused("Give started_at and ended_at, or hours (and log_date).")

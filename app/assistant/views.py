@@ -8,7 +8,7 @@ assistant turns them into words.
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
-from datetime import UTC, date, datetime, timedelta, tzinfo
+from datetime import date, datetime, timedelta, tzinfo
 from typing import Any
 
 from app.core.facade import LogEntry, OutboxEntry
@@ -154,23 +154,11 @@ def sync_status(snap: Snapshot, items: Sequence[OutboxEntry]) -> tuple[dict[str,
     return obj, "\n".join(lines)
 
 
-def week_entries(
-    logs: Iterable[LogEntry], parked: Sequence[OutboxEntry], snap: Snapshot
-) -> list[WeekEntry]:
-    """LogEntry cannot tell parked from waiting nor name the project: the outbox and the task
-    list add both."""
-    parked_keys = {
-        (str(e.payload.get("task_id")), str(e.payload.get("started_at"))[:19])
-        for e in parked
-        if e.kind == "manual"
-    }
+def week_entries(logs: Iterable[LogEntry], snap: Snapshot) -> list[WeekEntry]:
+    """The core's logs carry their sync state; the task list names a project a log saved
+    offline does not."""
     projects = {t.id: t.project_title for t in snap.tasks}
-    out: list[WeekEntry] = []
-    for log in logs:
-        key = (log.task_id, log.started_at.astimezone(UTC).isoformat()[:19])
-        is_parked = log.pending and key in parked_keys
-        out.append(WeekEntry.from_log(log, project=projects.get(log.task_id), parked=is_parked))
-    return out
+    return [WeekEntry.from_log(log, project=projects.get(log.task_id)) for log in logs]
 
 
 def week_span(week_of: date, tz: tzinfo) -> tuple[datetime, datetime]:

@@ -8,6 +8,7 @@ processes (a tray and a CLI command) from draining the same store at once.
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from pathlib import Path
 
 import filelock
@@ -63,6 +64,7 @@ class Drainer:
         *,
         data_dir: Path,
         patient: bool,
+        on_change: Callable[[], None] = lambda: None,
     ) -> None:
         self._ctx = ctx
         self._syncer = syncer
@@ -74,6 +76,8 @@ class Drainer:
         self._lock = filelock.FileLock(str(data_dir / DRAIN_LOCK))
         # A CLI command waits for a tray's drain to finish; a tray tries again soon instead.
         self._lock_timeout = 30.0 if patient else 0.5
+        # What the outbox holds changed (today's total counts queued and synced entries).
+        self._on_change = on_change
 
     # ---- jobs ------------------------------------------------------------------------------
     def schedule(self, delay: float = 0.0) -> None:
@@ -98,6 +102,7 @@ class Drainer:
             outcomes = self._effects.apply_pending()
         finally:
             self._lock.release()
+        self._on_change()
         self._ctx.publish()
         self._resolve_local(outcomes)
         if self._health.blocked:
@@ -140,8 +145,14 @@ class Drainer:
             sign_in_needed=report.sign_in_needed,
             at=self._ctx.clock.now(),
         )
+        self._on_change()
         if report.transient is not None:
             self.schedule(delay)
+        elif (due := self._ctx.store.next_due_at()) is not None:
+            # The head waits out the server's Retry-After (this or another process saw it).
+            wait = (due - self._ctx.clock.now()).total_seconds()
+            if wait > 0:
+                self.schedule(wait)
         if report.worked and report.transient is None and poll_after:
             results.update(self._follow_up())
         self._ctx.publish()

@@ -55,6 +55,9 @@ class OutboxEntry:
     summary: str  # one human line, e.g. "Manual entry: Implement tray sync 10:00-10:45"
 
 
+LogState = Literal["synced", "waiting", "parked"]
+
+
 @dataclass(frozen=True)
 class LogEntry:
     """A time log for the Today/This week views: from the server, or still waiting to sync."""
@@ -67,6 +70,24 @@ class LogEntry:
     notes: str | None
     source: Literal["timer", "manual"]
     pending: bool  # True: local only, not yet on the server
+    project_title: str | None = None
+    # synced: on the server; waiting: saved here, will sync; parked: refused, needs the user
+    state: LogState = "synced"
+
+
+@dataclass(frozen=True)
+class LogsView:
+    """The answer of :meth:`CoreFacade.logs`: the entries, and how far to trust the list.
+
+    ``complete`` is True only when the server's entries were fetched for this answer. Otherwise
+    the server's entries shown are the copy fetched at ``fetched_at`` (None: there is none, the
+    list holds only what is saved here) and ``note`` says so in one line for the user.
+    """
+
+    entries: list[LogEntry]
+    complete: bool
+    fetched_at: datetime | None
+    note: str | None = None
 
 
 class CoreFacade(Protocol):
@@ -118,7 +139,9 @@ class CoreFacade(Protocol):
         self, item_id: str, payload: dict[str, Any] | None = None
     ) -> Future[CommandResult]: ...
     def discard_parked(self, item_id: str) -> Future[CommandResult]: ...
-    def logs(self, since: datetime) -> Future[list[LogEntry]]: ...
+    def logs(self, since: datetime) -> Future[LogsView]:
+        """Entries started at or after ``since``, newest first: the server's (fetched now, or
+        the cached copy when the server cannot be reached) plus those waiting or parked here."""
 
     # the machine's network, as the front end's OS source reports it
     def network_changed(self, reachable: bool | None) -> None:

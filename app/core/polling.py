@@ -11,7 +11,7 @@ from __future__ import annotations
 import contextlib
 import logging
 from collections.abc import Callable
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from app.api import errors
 from app.core import local_timer, wording
@@ -25,6 +25,7 @@ from app.core.health import SyncHealth
 from app.core.logbook import Logbook
 from app.core.reachability import Reachability
 from app.core.reminders import Reminders
+from app.core.server_wait import ServerWait, wait_text
 from app.core.session import Session
 from app.core.snapshot import Snapshot
 from app.core.syncer import Syncer
@@ -59,6 +60,7 @@ class Poller:
         reminders: Reminders,
         detector: ShiftDetector,
         snapshot: Callable[[], Snapshot],
+        server_wait: ServerWait,
         *,
         reachability: Reachability,
         poll_interval: float,
@@ -74,6 +76,7 @@ class Poller:
         self._reminders = reminders
         self._detector = detector
         self._snapshot = snapshot
+        self._server_wait = server_wait
         self._reachability = reachability
         self._poll_interval = poll_interval
         self._tasks_interval = tasks_interval
@@ -171,7 +174,15 @@ class Poller:
     # ---- bodies of facade calls ------------------------------------------------------------
     def sign_in(self, server_url: str, email: str, password: str) -> CommandResult:
         """Sign in, then poll, refresh tasks and send this account's queue."""
+        until = self._server_wait.until()
+        if until is not None:
+            text = f"The server asked to wait; try again at {until.astimezone():%H:%M:%S}."
+            return CommandResult("rejected", text, http_status=429)
         result = self._session.sign_in(server_url, email, password)
+        if result.http_status == 429:
+            wait = result.data.get("retry_after")
+            if isinstance(wait, int | float) and wait > 0:
+                self._server_wait.wait_for(float(wait), result.message)
         if result.status != "done":
             return result
         self._health.signed_in(self._ctx.clock.now())
@@ -212,15 +223,32 @@ class Poller:
             self._health.error_seen(exc)
         self._ctx.publish()
         counts = self._ctx.store.counts()
-        data = {
+        data: dict[str, object] = {
             "pending": counts.unsent,
             "parked": counts.get("parked", 0),
             "sent": len(report.results),
         }
+        waiting = self._waiting_until()
+        if waiting is not None:
+            # The server's Retry-After is honoured, not reset by the user's click.
+            data["next_try_at"] = waiting.isoformat()
+            return CommandResult("queued", wait_text(waiting), data=data)
         if report.transient is not None or not self._health.online:
             why = report.transient.user_message if report.transient else "server unreachable"
             return CommandResult("queued", f"Not everything could be sent: {why}", data=data)
         return CommandResult("done", f"Synced {wording.items(len(report.results))}.", data=data)
+
+    def _waiting_until(self) -> datetime | None:
+        """When the next send may go, if the server asked to wait (for all, or for the item at
+        the head of the queue)."""
+        until = self._server_wait.until()
+        if until is not None:
+            return until
+        pending = self._ctx.store.items(("pending",))
+        head = pending[0] if pending else None
+        if head is not None and head.not_before and head.not_before > self._ctx.clock.now():
+            return head.not_before
+        return None
 
     def refresh_tasks(self) -> CommandResult:
         try:

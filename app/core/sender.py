@@ -48,6 +48,7 @@ class CommandSender:
         api: Callable[[], ApiClient],
         record_done: RecordDone,
         owner: str,
+        fetch_logs: Callable[[], list[models.TimeLog]],
     ) -> None:
         self._store = store
         self._tracker = tracker
@@ -55,6 +56,9 @@ class CommandSender:
         self._require_api = api
         self._record_done = record_done
         self._owner = owner
+        # The exactly-once checks read the server's logs through the Logbook, which keeps what
+        # it fetched as its copy (one fetch serves the check and the Today total).
+        self._fetch_logs = fetch_logs
 
     def _set_marker(self, value: AutoMarker | None) -> None:
         marker.save(self._store, value)
@@ -269,7 +273,7 @@ class CommandSender:
     def _find_stop_log(self, task_id: str, at: datetime) -> models.TimeLog | None:
         api = self._require_api()
         earliest = at + api.clock_offset - timedelta(seconds=5)
-        for log in api.my_logs():
+        for log in self._fetch_logs():
             if (
                 log.task_id == task_id
                 and log.source_type == "timer"
@@ -287,7 +291,7 @@ class CommandSender:
         ended = parse_datetime(payload["ended_at"])
         assert started is not None and ended is not None
         if item.maybe_sent:
-            for log in api.my_logs():
+            for log in self._fetch_logs():
                 if (
                     log.task_id == task_id
                     and abs((log.started_at - started).total_seconds()) < 1

@@ -27,7 +27,7 @@ from app.core.away import AwayKeeper
 from app.core.clock import Clock
 from app.core.context import CoreContext
 from app.core.drain import Drainer
-from app.core.facade import CommandResult, LogEntry, OutboxEntry
+from app.core.facade import CommandResult, LogsView, OutboxEntry
 from app.core.logbook import Logbook
 from app.core.polling import Poller
 from app.core.publisher import Listeners, Publisher
@@ -104,6 +104,8 @@ class CoreService:
         first poll at once)."""
         self.syncer.restore_cached()
         self.session.restore()
+        # Today's total from the stored copy of the server's logs, before any request.
+        self._logbook.update_today(fetch=False)
         self._worker.start()
         self.poller.repeat = poll
         for event in self.store.events:
@@ -352,7 +354,7 @@ class CoreService:
     def network_changed(self, reachable: bool | None) -> None:
         self._worker.later(lambda: self.poller.network_changed(reachable))
 
-    def logs(self, since: datetime) -> Future[list[LogEntry]]:
+    def logs(self, since: datetime) -> Future[LogsView]:
         return self._worker.submit(lambda: self._logbook.logs(since))
 
     def outbox(self, include_done: bool = False) -> list[OutboxEntry]:

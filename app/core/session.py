@@ -181,7 +181,12 @@ class Session:
             return CommandResult("rejected", exc.user_message, http_status=exc.status)
         except errors.RateLimited as exc:
             api.close()
-            return CommandResult("rejected", exc.user_message, http_status=429)
+            return CommandResult(
+                "rejected",
+                exc.user_message,
+                http_status=429,
+                data={"retry_after": exc.retry_after},
+            )
         except errors.ApiError as exc:
             api.close()
             return CommandResult("failed", exc.user_message)

@@ -132,7 +132,9 @@ class Snapshot:
     attendance: AttendanceView = field(default_factory=AttendanceView)
     sync: SyncView = field(default_factory=SyncView)
     tasks: tuple[TaskView, ...] = ()
-    today_logged_seconds: float = 0.0  # completed logs today (server + pending local)
+    # completed logs today (server + pending local); None: not known yet (no copy of the
+    # server's logs from today), so nothing is shown rather than a wrong total
+    today_logged_seconds: float | None = None
     away: AwayPending | None = None  # the oldest unanswered away question
     away_unavailable: tuple[str, ...] = ()  # "idle detection unavailable: ..." for Settings
     revision: int = 0  # increases on every change; the UI redraws only when it moves

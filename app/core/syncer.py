@@ -24,6 +24,7 @@ from app.core.effects import Outcome
 from app.core.facade import CommandResult
 from app.core.health import SyncHealth
 from app.core.sender import CommandSender
+from app.core.server_wait import ServerWait, retry_after
 from app.core.tracker import Tracker
 from offline_queue import Completion, OutboxItem, Store
 
@@ -60,6 +61,8 @@ class Syncer:
         api: Callable[[], ApiClient | None],
         accepts: Callable[[], Callable[[OutboxItem], bool]],
         owner: str,
+        server_wait: ServerWait,
+        fetch_logs: Callable[[], list[models.TimeLog]],
     ) -> None:
         self._store = store
         self._clock = clock
@@ -68,6 +71,7 @@ class Syncer:
         self._api = api
         self._accepts = accepts
         self._owner = owner
+        self._server_wait = server_wait
         self._deferring = False  # inside a drain: completions ride on the next claim
         self._pending_done: Completion | None = None
         self._sender = CommandSender(
@@ -77,6 +81,7 @@ class Syncer:
             api=self._require_api,
             record_done=self._record_done,
             owner=owner,
+            fetch_logs=fetch_logs,
         )
 
     # ------------------------------------------------------------------------------ cache ---
@@ -100,10 +105,16 @@ class Syncer:
 
     # ------------------------------------------------------------------------------- poll ---
     def poll(self) -> None:
-        """Active timer + attendance, read together. Raises ApiError on failure."""
+        """Active timer + attendance, read together. Raises ApiError on failure (without a
+        request while the server's wait runs)."""
         api = self._require_api()
-        timer = api.active_timer()
-        attendance = api.active_attendance()
+        self._server_wait.check()
+        try:
+            timer = api.active_timer()
+            attendance = api.active_attendance()
+        except errors.ApiError as exc:
+            self._server_wait.server_said(exc)
+            raise
         self._tracker.set_server_state(timer, attendance, api.clock_offset)
         self._health.server_answered()
         self._prune_marker(timer)
@@ -125,7 +136,13 @@ class Syncer:
             self._tracker.set_marker(None)
 
     def refresh_tasks(self) -> list[models.Task]:
-        tasks = self._require_api().list_tasks()
+        api = self._require_api()
+        self._server_wait.check()
+        try:
+            tasks = api.list_tasks()
+        except errors.ApiError as exc:
+            self._server_wait.server_said(exc)
+            raise
         self._tracker.set_tasks(tasks)
         self._store.cache_put(
             TASKS_KEY,
@@ -165,6 +182,13 @@ class Syncer:
         api = self._api()
         if api is None or not api.signed_in:
             report.sign_in_needed = self._store.counts().get("pending", 0) > 0
+            return report
+        try:
+            self._server_wait.check()
+        except errors.RateLimited as exc:
+            if self._store.counts().get("pending", 0):
+                report.transient = exc
+                report.retry_in = exc.retry_after
             return report
         accept = self._accepts()
         self._deferring = True
@@ -246,8 +270,11 @@ class Syncer:
             self._store.complete(done.item_id, done.server_id, done.result, owner=done.owner)
 
     def _transient(self, item: OutboxItem, exc: errors.ApiError, report: DrainReport) -> None:
-        retry_after = exc.retry_after if isinstance(exc, errors.RateLimited) else None
-        delay = self._health.item_failed(retry_after)
+        wait = retry_after(exc)
+        delay = self._health.item_failed(wait)
+        if not isinstance(exc, errors.RateLimited):
+            # A 5xx's Retry-After speaks for the whole server (a 429 for this request).
+            self._server_wait.server_said(exc)
         # Certainly not applied: refused connection, or a 429 (the server said no).
         never = isinstance(exc, errors.RateLimited) or (
             isinstance(exc, errors.Unreachable) and not exc.may_have_reached
@@ -267,12 +294,15 @@ class Syncer:
                 )
                 self._health.item_parked(item.id)
                 return
-        # The item stays due at once; the worker waits ``delay`` before the next drain (a
-        # successful poll ends the wait early, so the queue resumes as soon as the server is back).
+        # Without a Retry-After the item stays due at once; the worker waits ``delay`` before
+        # the next drain (a successful poll ends the wait early, so the queue resumes as soon
+        # as the server is back). The server's own wait is kept on the item, in the store, so
+        # that no process (nor "Sync now") sends it again before then.
+        now = self._clock.now()
         self._store.retry_later(
             item.id,
             exc.user_message,
-            self._clock.now(),
+            now + timedelta(seconds=wait) if wait else now,
             status=status,
             # Certainly not applied this time: back to what it was before this attempt.
             maybe_sent=item.maybe_sent if never else None,

@@ -48,7 +48,7 @@ class _TrackedState:
     marker: AutoMarker | None = None
     tasks: tuple[models.Task, ...] = ()
     manual_refused: frozenset[str] = frozenset()
-    today_logged_seconds: float = 0.0
+    today_logged_seconds: float | None = None
 
 
 class Tracker:
@@ -165,7 +165,7 @@ class Tracker:
         with self._lock:
             self._state.manual_refused = project_ids
 
-    def set_today_logged(self, seconds: float) -> None:
+    def set_today_logged(self, seconds: float | None) -> None:
         with self._lock:
             self._state.today_logged_seconds = seconds
 

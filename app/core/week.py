@@ -41,19 +41,17 @@ class WeekEntry:
     duration_seconds: int | None = None  # worked time if less than the span (timer pauses)
 
     @classmethod
-    def from_log(
-        cls, log: LogEntry, *, project: str | None = None, parked: bool = False
-    ) -> WeekEntry:
-        """LogEntry has no project and cannot tell parked from waiting: the caller adds both."""
-        state: SyncState = "parked" if parked else ("waiting" if log.pending else "synced")
+    def from_log(cls, log: LogEntry, *, project: str | None = None) -> WeekEntry:
+        """``project`` fills in for a log that names none (an entry saved offline names the
+        project only when the task list knew it)."""
         return cls(
             task_id=log.task_id,
             task_title=log.task_title,
-            project=project,
+            project=log.project_title or project,
             started_at=log.started_at,
             ended_at=log.ended_at,
             source=log.source,
-            state=state,
+            state=log.state,
             notes=log.notes,
             duration_seconds=log.duration_minutes * 60,
         )

@@ -29,6 +29,7 @@ from app.core.polling import Poller
 from app.core.publisher import Listeners, Publisher
 from app.core.reachability import Reachability, tcp_probe
 from app.core.reminders import Reminders
+from app.core.server_wait import ServerWait
 from app.core.service import TICK_SECONDS, CoreParts, CoreService
 from app.core.session import Session
 from app.core.syncer import Syncer
@@ -93,6 +94,8 @@ def build_core(
         notify=listeners.notify,
         enqueue=enqueue,
     )
+    server_wait = ServerWait(store, the_clock)
+    logbook = Logbook(store, the_clock, tracker, lambda: session.api, session.account)
     syncer = Syncer(
         store,
         the_clock,
@@ -101,6 +104,8 @@ def build_core(
         api=lambda: session.api,
         accepts=session.accepts,
         owner=f"timetray@{socket.gethostname()}",
+        server_wait=server_wait,
+        fetch_logs=logbook.fetch,
     )
     effects = LocalEffects(store, tracker, the_clock.now, auto_resume=settings.auto_resume)
     auto = AutoPauser(ctx, tracker, publisher.reload)
@@ -115,8 +120,8 @@ def build_core(
         auto,
         data_dir=data_dir,
         patient=role == "cli",
+        on_change=lambda: logbook.update_today(fetch=False),
     )
-    logbook = Logbook(store, the_clock, tracker, lambda: session.api)
     poller = Poller(
         ctx,
         syncer,
@@ -128,6 +133,7 @@ def build_core(
         Reminders(settings.long_timer_hours, settings.idle_reminder_minutes),
         ShiftDetector(the_clock, tick_seconds=TICK_SECONDS),
         tracker.snapshot,
+        server_wait,
         reachability=Reachability(session.server_url, probe),
         poll_interval=float(settings.poll_interval_seconds),
         tasks_interval=float(settings.tasks_refresh_seconds),

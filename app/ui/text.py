@@ -159,14 +159,19 @@ def tooltip_text(snapshot: Snapshot, now: datetime) -> str:
             lines.append(f"Project: {timer.project_title}")
         status = "" if timer.state == "running" else f" ({timer.pause_text})"
         lines.append(f"Elapsed: {clock_elapsed(timer.elapsed_seconds(now))}{status}")
-    lines.append(f"Today: {human_duration(today_total_seconds(snapshot, now))}")
+    today = today_total_seconds(snapshot, now)
+    if today is not None:  # unknown until the server's logs (or today's copy) are read
+        lines.append(f"Today: {human_duration(today)}")
     lines.append(attendance_text(snapshot.attendance))
     lines.append(sync_text(snapshot.sync))
     return "\n".join(lines)
 
 
-def today_total_seconds(snapshot: Snapshot, now: datetime) -> float:
-    """Completed logs today plus the live timer, so the total moves while you work."""
+def today_total_seconds(snapshot: Snapshot, now: datetime) -> float | None:
+    """Completed logs today plus the live timer, so the total moves while you work; None
+    while today's logs are not known (a live timer alone would read as the day's total)."""
+    if snapshot.today_logged_seconds is None:
+        return None
     live = snapshot.timer.elapsed_seconds(now) if snapshot.timer else 0.0
     return snapshot.today_logged_seconds + live
 

@@ -87,6 +87,14 @@ class StatusIn(BaseModel):
     status: TaskStatus
 
 
+class SeedLogsIn(BaseModel):
+    """``count`` completed logs for ``email``, 30 min each, one per hour going back from a day
+    ago (so today's and this week's totals stay those of the demo data)."""
+
+    email: str
+    count: int = Field(ge=0, le=100_000)
+
+
 class ClockIn(BaseModel):
     """One of: an absolute ``now``, an ``offset_seconds`` from real time, or ``advance_seconds``."""
 
@@ -182,6 +190,38 @@ def task_status(task_id: uuid.UUID, body: StatusIn, state: State) -> dict[str, s
             raise ApiError(404, "Task not found")
         set_status(conn, str(task_id), body.status, now)
     return {"id": str(task_id), "status": body.status}
+
+
+@router.post("/seed-logs")
+def seed_logs(body: SeedLogsIn, state: State) -> dict[str, Any]:
+    """A user with a long history: ``GET /time-logs/me`` then answers with all of it."""
+    now = to_micros(state.clock.now())
+    hour = 3_600_000_000
+    with state.db.transaction() as conn:
+        user = conn.execute(
+            "SELECT id FROM users WHERE lower(email) = ?", (body.email.strip().lower(),)
+        ).fetchone()
+        if user is None:
+            raise ApiError(404, "User not found")
+        task = conn.execute(
+            "SELECT id FROM tasks WHERE assigned_to = ? ORDER BY id LIMIT 1", (user["id"],)
+        ).fetchone()
+        if task is None:
+            raise ApiError(404, "The user has no task")
+        rows = []
+        for i in range(body.count):
+            end = now - 24 * hour - i * hour
+            rows.append(
+                (str(uuid.uuid4()), task["id"], user["id"], end - hour // 2, end, 30,
+                 "manual", f"seeded history {i}", now, now)
+            )  # fmt: skip
+        conn.executemany(
+            "INSERT INTO time_logs (id, task_id, user_id, started_at, ended_at, duration_minutes,"
+            " source_type, notes, status, created_at, updated_at)"
+            " VALUES (?, ?, ?, ?, ?, ?, ?, ?, 'completed', ?, ?)",
+            rows,
+        )
+    return {"status": "ok", "count": body.count}
 
 
 @router.get("/stats")

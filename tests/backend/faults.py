@@ -190,16 +190,22 @@ class FaultState:
 
 
 class RequestStats:
-    """How many requests each path has seen since the last reset (control calls excluded)."""
+    """How many requests each path has seen since the last reset, and how many response body
+    bytes went out (control calls excluded)."""
 
     def __init__(self) -> None:
         self._lock = threading.Lock()
         self._requests: dict[str, int] = {}
+        self._bytes: dict[str, int] = {}
         self._refreshes = 0
 
     def count(self, path: str) -> None:
         with self._lock:
             self._requests[path] = self._requests.get(path, 0) + 1
+
+    def count_bytes(self, path: str, size: int) -> None:
+        with self._lock:
+            self._bytes[path] = self._bytes.get(path, 0) + size
 
     def count_refresh(self) -> None:
         with self._lock:
@@ -208,11 +214,16 @@ class RequestStats:
     def clear(self) -> None:
         with self._lock:
             self._requests.clear()
+            self._bytes.clear()
             self._refreshes = 0
 
     def snapshot(self) -> dict[str, Any]:
         with self._lock:
-            return {"requests": dict(self._requests), "refreshes": self._refreshes}
+            return {
+                "requests": dict(self._requests),
+                "bytes": dict(self._bytes),
+                "refreshes": self._refreshes,
+            }
 
 
 async def _swallow(path: str, faults: FaultState, receive: Receive) -> None:
@@ -284,8 +295,11 @@ class FaultMiddleware:
     def _decorate(self, path: str, send: Send) -> Send:
         """Security headers and a ``Date`` from the server's (adjustable) clock."""
         no_store = path in ("/", "/health") or path.startswith(API_PREFIX + "/auth/")
+        counted = not path.startswith("/_test")
 
         async def wrapped(message: Message) -> None:
+            if message["type"] == "http.response.body" and counted:
+                self.stats.count_bytes(path, len(message.get("body", b"")))
             if message["type"] == "http.response.start":
                 headers = [
                     (k, v)

@@ -121,6 +121,10 @@ class BackendHandle:
         """Make the server's clock read ``now`` (it keeps running from there)."""
         self._post("/_test/clock", {"now": now.isoformat()})
 
+    def seed_logs(self, email: str, count: int) -> None:
+        """Give ``email`` a history of ``count`` old logs (all before yesterday)."""
+        self._post("/_test/seed-logs", {"email": email, "count": count})
+
     def stats(self) -> dict[str, Any]:
         response = self._control.get("/_test/stats")
         response.raise_for_status()

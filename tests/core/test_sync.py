@@ -158,7 +158,17 @@ def test_transient_errors_are_retried_and_429_honoured(core: Core, server: Backe
     snap = core.snapshot()
     assert snap.sync.next_retry_at is not None
     assert snap.sync.next_retry_at - datetime.now(UTC) > timedelta(seconds=0.5)
-    assert core.sync_now().result(30).status == "done"
+    posts = server.requests.get("/api/v1/time-logs/manual", 0)
+    # "Sync now" honours the server's wait instead of resending at once, and says until when.
+    early = core.sync_now().result(30)
+    item = core.store.items(("pending",))[0]
+    assert item.not_before is not None
+    if item.not_before > datetime.now(UTC):  # (a slow machine may already be past it)
+        assert early.status == "queued" and "next try at" in early.message
+        assert server.requests.get("/api/v1/time-logs/manual", 0) == posts
+    deadline = time.monotonic() + 30
+    while core.sync_now().result(30).status != "done" and time.monotonic() < deadline:
+        time.sleep(0.1)  # waiting for the condition: the server's 1 s wait to pass
     assert len(my_logs(server)) == 2
 
 

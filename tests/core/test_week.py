@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import UTC, date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
@@ -108,15 +109,15 @@ def test_waiting_and_parked_entries_count_and_keep_their_state() -> None:
         notes="first pass",
         source="manual",
         pending=True,
+        state="waiting",
     )
     waiting = WeekEntry.from_log(log, project="API")
     parked = WeekEntry.from_log(
-        LogEntry(**{**log.__dict__, "started_at": at(wed, 11), "ended_at": at(wed, 11, 30)}),
+        replace(log, started_at=at(wed, 11), ended_at=at(wed, 11, 30), state="parked"),
         project="API",
-        parked=True,
     )
     synced = WeekEntry.from_log(
-        LogEntry(**{**log.__dict__, "pending": False, "started_at": at(wed, 8), "ended_at": at(wed, 8, 15), "duration_minutes": 15})  # noqa: E501
+        replace(log, pending=False, state="synced", started_at=at(wed, 8), ended_at=at(wed, 8, 15), duration_minutes=15)  # noqa: E501
     )  # fmt: skip
     week = build_week([waiting, parked, synced], MONDAY, BERLIN, NOW)
     assert week.days[2].total_seconds == (60 + 30 + 15) * 60

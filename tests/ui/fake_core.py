@@ -14,7 +14,14 @@ from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
-from app.core.facade import CommandResult, CoreFacade, LogEntry, OutboxEntry, ResultStatus
+from app.core.facade import (
+    CommandResult,
+    CoreFacade,
+    LogEntry,
+    LogsView,
+    OutboxEntry,
+    ResultStatus,
+)
 from app.core.snapshot import (
     AttendanceView,
     Notice,
@@ -273,9 +280,11 @@ class FakeCore:
                 notes=notes,
                 source="timer",
                 pending=self.offline,
+                state="waiting" if self.offline else "synced",
             )
         )
-        self.set(timer=None, today_logged_seconds=self._snap.today_logged_seconds + seconds)
+        before = self._snap.today_logged_seconds or 0.0
+        self.set(timer=None, today_logged_seconds=before + seconds)
         return self._ok("stop", notes)
 
     def switch(self, task_id: str, notes: str | None = None) -> Future[CommandResult]:
@@ -298,6 +307,7 @@ class FakeCore:
                 notes=notes,
                 source="manual",
                 pending=self.offline,
+                state="waiting" if self.offline else "synced",
             )
         )
         return self._ok("log_manual", task_id, started_at, ended_at, notes)
@@ -390,9 +400,13 @@ class FakeCore:
         self.set(sync=replace(self._snap.sync, parked=len(self.parked)))
         return self._ok("discard_parked", item_id)
 
-    def logs(self, since: datetime) -> Future[list[LogEntry]]:
+    def logs(self, since: datetime) -> Future[LogsView]:
         self.calls.append(("logs", (since,)))
-        return self._done([log for log in self.logs_list if log.ended_at >= since])
+        entries = [log for log in self.logs_list if log.ended_at >= since]
+        if self.offline:
+            note = "Could not load the server's entries: the list shows only what is saved here."
+            return self._done(LogsView(entries, False, None, note))
+        return self._done(LogsView(entries, True, self.clock()))
 
     def network_changed(self, reachable: bool | None) -> None:
         self.calls.append(("network_changed", (reachable,)))

@@ -9,7 +9,7 @@ from datetime import UTC, datetime
 import pytest
 from pytestqt.qtbot import QtBot
 
-from app.core.facade import LogEntry
+from app.core.facade import LogEntry, LogsView
 from app.core.snapshot import TaskView
 from app.ui.dialogs.logs_window import LogsWindow
 from app.ui.dialogs.manual_entry import ManualEntryDialog, free_slot
@@ -134,7 +134,7 @@ def test_the_fallback_window_grows_with_a_wrapped_title(qtbot: QtBot) -> None:
 def test_my_time_says_entry_in_the_singular(qtbot: QtBot) -> None:
     window = LogsWindow()
     qtbot.addWidget(window)
-    window.set_logs([logged(local(9), local(10))])
+    window.set_logs(LogsView([logged(local(9), local(10))], True, local(10)))
     assert window.tree.topLevelItem(0).text(1) == "1 entry"
 
 

@@ -305,7 +305,14 @@ def test_logs_window_shows_server_and_pending_logs_with_totals(
     assert day.text(2) == "45 min" and day.childCount() == 2
     assert "(waiting to sync)" not in day.child(0).text(1)  # in time order: first stop first
     assert "(waiting to sync)" in day.child(1).text(1)
+    # Offline, the list lacks the server's entries: the window says so, not just a total.
+    assert window.total.text() == "Total: 45 min (incomplete)"
+    assert "Could not load the server's entries" in window.status.text()
+    core.offline = False
+    window.refresh_requested.emit()
+    wait_idle(qtbot)
     assert window.total.text() == "Total: 45 min"
+    assert "Could not load" not in window.status.text()
     window.set_range("week")
     wait_idle(qtbot)
     assert core.calls[-1][0] == "logs"

@@ -15,6 +15,7 @@ from pytestqt.qtbot import QtBot
 
 from app import config
 from app.core import wiring
+from app.core.server_wait import SERVER_WAIT_KEY
 from app.core.service import CoreService
 from app.ui.controller import TrayController
 from app.ui.dialogs.logs_window import LogsWindow
@@ -97,6 +98,17 @@ def test_sign_in_shows_the_servers_message_and_the_wait_on_a_429(
     assert "10 minutes" in dialog.error.text(), dialog.error.text()
     assert dialog.isVisible() and not ctl.snapshot.signed_in
 
+    # Asking again at once sends nothing: the server's wait is kept (for every process).
+    logins = server.requests.get("/api/v1/auth/login", 0)
+    dialog.error.setText("")
+    dialog.accept()
+    qtbot.waitUntil(lambda: bool(dialog.error.text()), timeout=WAIT)
+    assert "The server asked to wait; try again at" in dialog.error.text()
+    assert server.requests.get("/api/v1/auth/login", 0) == logins
+
+    # The ten minutes pass (the stored wait is what every process reads).
+    store = ctl.core.store  # type: ignore[attr-defined]
+    store.cache_put(SERVER_WAIT_KEY, {"until": "2000-01-01T00:00:00Z"})
     dialog.accept()  # after the wait, the same dialog signs in
     qtbot.waitUntil(lambda: ctl.snapshot.signed_in, timeout=WAIT)
     qtbot.waitUntil(lambda: not dialog.isVisible(), timeout=WAIT)

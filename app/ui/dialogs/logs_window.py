@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-
-from app.core.facade import LogEntry
+from app.core.facade import LogsView
 from app.ui.dialogs.common import close_controls
 from app.ui.plain import plain_label
 from app.ui.qt import (
@@ -18,6 +16,8 @@ from app.ui.qt import (
     Signal,
 )
 from app.ui.text import day_totals, entries, human_duration
+
+_STATE_LABELS = {"waiting": "  (waiting to sync)", "parked": "  (not accepted: see Sync)"}
 
 
 class LogsWindow(QWidget):
@@ -68,7 +68,10 @@ class LogsWindow(QWidget):
     def set_failed(self, message: str) -> None:
         self.status.setText(message)
 
-    def set_logs(self, logs: Sequence[LogEntry]) -> None:
+    def set_logs(self, view: LogsView) -> None:
+        """The entries, and a plain line when the server's part of them is a cached copy or
+        missing: a total that looks complete must be complete."""
+        logs = view.entries
         self.tree.clear()
         grand = 0
         pending = 0
@@ -81,7 +84,7 @@ class LogsWindow(QWidget):
                 node.setFont(col, font)
             for log in items:
                 span = f"{log.started_at.astimezone():%H:%M}-{log.ended_at.astimezone():%H:%M}"
-                title = log.task_title + ("  (waiting to sync)" if log.pending else "")
+                title = log.task_title + _STATE_LABELS.get(log.state, "")
                 pending += int(log.pending)
                 kind = "" if log.source == "timer" else "manual"
                 child = QTreeWidgetItem(
@@ -92,10 +95,12 @@ class LogsWindow(QWidget):
             node.setExpanded(True)
         for col in range(4):
             self.tree.resizeColumnToContents(col)
-        self.total.setText(f"Total: {human_duration(grand * 60)}")
+        incomplete = "" if view.complete else " (incomplete)"
+        self.total.setText(f"Total: {human_duration(grand * 60)}{incomplete}")
+        lines = [] if view.note is None else [view.note]
         if not logs:
-            self.status.setText("Nothing logged in this period yet.")
+            lines.append("Nothing logged in this period yet.")
         elif pending:
-            self.status.setText(f"{pending} of these are saved here and waiting to sync.")
-        else:
-            self.status.setText("")
+            lines.append(f"{pending} of these are saved here and not on the server yet.")
+        self.status.setText("\n".join(lines))
+        self.status.setWordWrap(True)

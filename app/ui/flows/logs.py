@@ -6,7 +6,7 @@ from concurrent.futures import Future
 from datetime import UTC
 from typing import TYPE_CHECKING
 
-from app.core.facade import LogEntry
+from app.core.facade import LogsView
 from app.ui.flows.context import FlowContext
 from app.ui.text import local_day_start, week_start
 
@@ -53,7 +53,7 @@ class LogsFlow:
         since = local_day_start(now) if wanted == "today" else week_start(now)
         window.set_loading()
 
-        def done(fut: Future[list[LogEntry]]) -> None:
+        def done(fut: Future[LogsView]) -> None:
             if window.current_range() != wanted:
                 return  # the user switched range meanwhile; that load will answer
             try:

@@ -6,7 +6,7 @@ import logging
 from concurrent.futures import Future
 from datetime import datetime, timedelta
 
-from app.core.facade import CommandResult, LogEntry
+from app.core.facade import CommandResult, LogEntry, LogsView
 from app.ui.flows.context import FlowContext, text_or_none
 from app.ui.text import human_duration
 
@@ -133,9 +133,9 @@ class TimerFlow:
         ctx.dialogs.open("manual", dialog)
 
 
-def _logs_or_empty(fut: Future[list[LogEntry]]) -> list[LogEntry]:
+def _logs_or_empty(fut: Future[LogsView]) -> list[LogEntry]:
     try:
-        return list(fut.result())
+        return list(fut.result().entries)
     except Exception:
         log.warning("could not load logs for the overlap check", exc_info=True)
         return []
