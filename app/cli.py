@@ -21,7 +21,7 @@ import sys
 from collections.abc import Callable, Mapping
 from concurrent.futures import Future
 from dataclasses import asdict, replace
-from datetime import datetime, timedelta
+from datetime import date, datetime, time, timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -141,6 +141,17 @@ def build_parser() -> argparse.ArgumentParser:
     group = p.add_mutually_exclusive_group()
     group.add_argument("--today", action="store_true")
     group.add_argument("--week", action="store_true")
+    p.add_argument(
+        "--week-of",
+        metavar="DATE",
+        type=_parse_date,
+        help="the week holding this day (YYYY-MM-DD); implies --week",
+    )
+    p.add_argument(
+        "--csv",
+        action="store_true",
+        help="the week as CSV (UTF-8 with BOM, local times), as the week window exports it",
+    )
     add("sync", "send everything queued now")
     p = add("away", "answer the 'you were away' question (see `timetray status`)")
     p.add_argument("answer", choices=("keep", "discard"), help="keep the away time or drop it")
@@ -503,10 +514,54 @@ def _cmd_log(core: Any, options: argparse.Namespace, out: Out) -> int:
     return _finish(out, _wait(core, core.log_manual(task_id, start, end, notes)), core)
 
 
+def _parse_date(text: str) -> date:
+    try:
+        return date.fromisoformat(text.strip())
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a date like 2026-11-23: {text!r}") from None
+
+
+def _cmd_week_csv(core: Any, options: argparse.Namespace) -> int:
+    """The week's CSV on stdout: the same bytes the week window's "Export week..." writes."""
+    import tzlocal
+
+    from app.core.week import WeekEntry, build_week, local_midnight, monday_of
+    from app.core.week_csv import week_csv
+
+    zone = tzlocal.get_localzone()
+    now = core.clock.now()
+    monday = monday_of(options.week_of or now.astimezone(zone).date())
+    since = local_midnight(monday, zone) - timedelta(days=1)  # entries over Monday's midnight
+    view = _wait(core, core.logs(since))
+    if view.note:
+        print(f"timetray: {view.note}", file=sys.stderr)
+    projects = {task.id: task.project_title for task in core.snapshot().tasks}
+    model = build_week(
+        (WeekEntry.from_log(e, project=projects.get(e.task_id)) for e in view.entries),
+        monday,
+        zone,
+        now,
+        timer=core.snapshot().timer,
+        target_hours=options.settings.weekly_target_hours,
+        fetched_at=view.fetched_at,
+        offline=not view.complete,
+    )
+    sys.stdout.flush()
+    sys.stdout.buffer.write(week_csv(model))
+    sys.stdout.buffer.flush()
+    return EXIT_OK
+
+
 def _cmd_logs(core: Any, options: argparse.Namespace, out: Out) -> int:
     if not _signed_in(core):
         return EXIT_SIGN_IN
+    if options.csv:
+        return _cmd_week_csv(core, options)
+    if options.week_of:
+        options.week = True
     today = core.clock.now().astimezone().replace(hour=0, minute=0, second=0, microsecond=0)
+    if options.week_of:
+        today = datetime.combine(options.week_of, time()).astimezone()
     if options.week:
         since = today - timedelta(days=today.weekday())
     elif options.today:

@@ -288,6 +288,14 @@ _TABLE: tuple[Option, ...] = (
         restart=True,
     ),
     Option(
+        "weekly_target_hours",
+        FloatRange(0, 168),
+        40.0,
+        "the week's goal, shown as progress in the week window and the tooltip (0 = off)",
+        policy="set",
+        example="40",
+    ),
+    Option(
         "away_minutes",
         IntRange(0, 480),
         10,
@@ -452,6 +460,7 @@ class Settings:
     ca_bundle: str | None = _default("ca_bundle")
     long_timer_hours: float = _default("long_timer_hours")
     idle_reminder_minutes: int = _default("idle_reminder_minutes")
+    weekly_target_hours: float = _default("weekly_target_hours")
     away_minutes: int = _default("away_minutes")
     away_action: str = _default("away_action")
     notes_max_length: int = _default("notes_max_length")

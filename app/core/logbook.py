@@ -179,22 +179,29 @@ class Logbook:
                 copy = self.copy()
             except errors.ApiError as exc:
                 failure = exc
-        self._tracker.set_today_logged(self._today_total(copy))
+        self._tracker.set_logged(*self._totals(copy))
         if failure is not None:
             raise failure
 
-    def _today_total(self, copy: LogCopy | None) -> float | None:
-        start = local_day_start(self._clock.now())
-        if copy is None or copy.fetched_at < start:
-            return None
-        total = 0.0
-        for log in copy.logs:
-            if log.started_at >= start:
-                total += log.duration_minutes * 60.0
-        for entry in queued_entries(self._store, ("pending", "in_flight")):
-            if entry.started_at >= start:
-                total += (entry.ended_at - entry.started_at).total_seconds()
-        return total
+    def _totals(self, copy: LogCopy | None) -> tuple[float | None, float | None]:
+        """Logged since today's and since Monday's local midnight: the copy's server logs plus
+        the entries queued here. Unknown (None) while there is no copy from today."""
+        today = local_day_start(self._clock.now())
+        if copy is None or copy.fetched_at < today:
+            return None, None
+        monday = today - timedelta(days=today.weekday())
+        totals = [0.0, 0.0]
+        spans = [(log.started_at, log.duration_minutes * 60.0) for log in copy.logs]
+        spans += [
+            (entry.started_at, (entry.ended_at - entry.started_at).total_seconds())
+            for entry in queued_entries(self._store, ("pending", "in_flight"))
+        ]
+        for started_at, seconds in spans:
+            if started_at >= monday:
+                totals[1] += seconds
+                if started_at >= today:
+                    totals[0] += seconds
+        return totals[0], totals[1]
 
     # ---- the logs view ---------------------------------------------------------------------
     def logs(self, since: datetime) -> LogsView:
@@ -237,7 +244,7 @@ class Logbook:
                 )
             )
         out.sort(key=lambda entry: entry.started_at, reverse=True)
-        self._tracker.set_today_logged(self._today_total(copy))
+        self._tracker.set_logged(*self._totals(copy))
         return LogsView(out, complete, copy.fetched_at if copy else None, note)
 
     def _server_entry(self, log: models.TimeLog) -> LogEntry:

@@ -135,6 +135,8 @@ class Snapshot:
     # completed logs today (server + pending local); None: not known yet (no copy of the
     # server's logs from today), so nothing is shown rather than a wrong total
     today_logged_seconds: float | None = None
+    # the same since Monday 00:00 (local), for the week line; None: not known yet
+    week_logged_seconds: float | None = None
     away: AwayPending | None = None  # the oldest unanswered away question
     away_unavailable: tuple[str, ...] = ()  # "idle detection unavailable: ..." for Settings
     revision: int = 0  # increases on every change; the UI redraws only when it moves

@@ -49,6 +49,7 @@ class _TrackedState:
     tasks: tuple[models.Task, ...] = ()
     manual_refused: frozenset[str] = frozenset()
     today_logged_seconds: float | None = None
+    week_logged_seconds: float | None = None
 
 
 class Tracker:
@@ -165,9 +166,10 @@ class Tracker:
         with self._lock:
             self._state.manual_refused = project_ids
 
-    def set_today_logged(self, seconds: float | None) -> None:
+    def set_logged(self, today: float | None, week: float | None) -> None:
         with self._lock:
-            self._state.today_logged_seconds = seconds
+            self._state.today_logged_seconds = today
+            self._state.week_logged_seconds = week
 
     def _prune_marker(self) -> None:
         marker, timer = self._state.marker, self._state.server_timer
@@ -202,6 +204,7 @@ class Tracker:
                 sync=sync,
                 tasks=tuple(task_view(t, state.manual_refused) for t in state.tasks),
                 today_logged_seconds=state.today_logged_seconds,
+                week_logged_seconds=state.week_logged_seconds,
                 away=away,
                 away_unavailable=unavailable,
                 revision=self._revision,

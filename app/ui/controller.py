@@ -38,6 +38,7 @@ from app.ui.flows.session import SessionFlow
 from app.ui.flows.settings import SettingsFlow
 from app.ui.flows.sync import SyncFlow
 from app.ui.flows.timer import TimerFlow
+from app.ui.flows.week import WeekFlow
 from app.ui.menu import build_menu
 from app.ui.messages import Messages
 from app.ui.notifier import Notifier
@@ -116,6 +117,7 @@ class TrayController(QObject):
         self.session = SessionFlow(ctx)
         self.sync = SyncFlow(ctx)
         self.logs = LogsFlow(ctx)
+        self.week = WeekFlow(ctx)
         self.away = AwayFlow(ctx)
         self.settings_flow = SettingsFlow(ctx, self.messages.notifier, autostart_apply)
         self.quitter = QuitSequence(core, self.dialogs, self._teardown, on_quit, parent=self)
@@ -185,7 +187,8 @@ class TrayController(QObject):
 
     def refresh(self, force: bool = False) -> None:
         """The once-a-second tick: the view redraws only what changed."""
-        self.view.render(self.snapshot, self.clock(), force)
+        week_target = float(self.settings.get("weekly_target_hours") or 0)
+        self.view.render(self.snapshot, self.clock(), force, week_target)
 
     def _menu_opening(self, menu: QMenu | None = None) -> None:
         """The person is here: the core leaves its quiet poll interval."""
@@ -277,6 +280,9 @@ class TrayController(QObject):
 
     def check_out(self) -> None:
         self.attendance.check_out()
+
+    def open_week(self) -> None:
+        self.week.open()
 
     def open_logs(self, which: str | None = None) -> None:
         self.logs.open(which)

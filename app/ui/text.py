@@ -141,7 +141,7 @@ def sync_text(sync: SyncView) -> str:
     return "; ".join(parts)
 
 
-def tooltip_text(snapshot: Snapshot, now: datetime) -> str:
+def tooltip_text(snapshot: Snapshot, now: datetime, week_target_hours: float = 0.0) -> str:
     if not snapshot.signed_in:
         lines = ["Timetray: signed out", "Right-click (or click) to sign in"]
         if snapshot.sync.pending or snapshot.sync.parked:
@@ -162,6 +162,9 @@ def tooltip_text(snapshot: Snapshot, now: datetime) -> str:
     today = today_total_seconds(snapshot, now)
     if today is not None:  # unknown until the server's logs (or today's copy) are read
         lines.append(f"Today: {human_duration(today)}")
+    week = week_total_seconds(snapshot, now)
+    if week is not None:
+        lines.append(week_line(week, week_target_hours))
     lines.append(attendance_text(snapshot.attendance))
     lines.append(sync_text(snapshot.sync))
     return "\n".join(lines)
@@ -174,6 +177,24 @@ def today_total_seconds(snapshot: Snapshot, now: datetime) -> float | None:
         return None
     live = snapshot.timer.elapsed_seconds(now) if snapshot.timer else 0.0
     return snapshot.today_logged_seconds + live
+
+
+def week_total_seconds(snapshot: Snapshot, now: datetime) -> float | None:
+    """Logged since Monday plus the live timer; None while the week's logs are not known."""
+    if snapshot.week_logged_seconds is None:
+        return None
+    live = snapshot.timer.elapsed_seconds(now) if snapshot.timer else 0.0
+    return snapshot.week_logged_seconds + live
+
+
+def week_line(seconds: float, target_hours: float) -> str:
+    """ "Week: 31:20 of 40:00", or "Week: 31:20" with no target: progress, never a nag."""
+    minutes = max(0, int(seconds // 60))
+    done = f"{minutes // 60}:{minutes % 60:02d}"
+    if target_hours <= 0:
+        return f"Week: {done}"
+    target = round(target_hours * 60)
+    return f"Week: {done} of {target // 60}:{target % 60:02d}"
 
 
 def header_text(snapshot: Snapshot, now: datetime) -> str:

@@ -162,7 +162,9 @@ class TrayView(QObject):
 
     # --- drawing ---------------------------------------------------------------------------
 
-    def render(self, snapshot: Snapshot, now: datetime, force: bool = False) -> None:
+    def render(
+        self, snapshot: Snapshot, now: datetime, force: bool = False, week_target: float = 0.0
+    ) -> None:
         """Redraw only what changed: the icon's model, the tooltip, the open menu's header."""
         view = icon_view(snapshot, now)
         dark = is_dark(QApplication.palette())
@@ -172,7 +174,7 @@ class TrayView(QObject):
             self.tray.setIcon(icon)
             if self.window is not None:
                 self.window.setWindowIcon(icon)
-        tooltip = tooltip_text(snapshot, now)
+        tooltip = tooltip_text(snapshot, now, week_target)
         if force or tooltip != self._tooltip:
             self._tooltip = tooltip
             self.tray.setToolTip(tray_text(tooltip))

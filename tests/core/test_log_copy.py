@@ -88,10 +88,12 @@ def test_todays_total_comes_from_the_stored_copy_at_start(
     proxy.down()
     assert entry(core, clock, minutes=60) == "queued"  # saved offline: counted too
     assert core.snapshot().today_logged_seconds == 5400.0
+    assert core.snapshot().week_logged_seconds == 5400.0  # the tooltip's week line
     before = dict(server.requests)
     other = make(proxy.url, tmp_path / "data", clock)  # another process on the same folder
     try:
         assert other.snapshot().today_logged_seconds == 5400.0
+        assert other.snapshot().week_logged_seconds == 5400.0
         assert dict(server.requests) == before
     finally:
         other.shutdown()

@@ -67,6 +67,12 @@ class SettingsDialog(QDialog):
         self.idle_reminder_minutes.setSpecialValueText("never")
         self.idle_reminder_minutes.setSuffix(" min")
         self.idle_reminder_minutes.setValue(int(settings.get("idle_reminder_minutes") or 0))
+        self.weekly_target_hours = QDoubleSpinBox()
+        self.weekly_target_hours.setRange(0, 168)
+        self.weekly_target_hours.setDecimals(1)
+        self.weekly_target_hours.setSpecialValueText("none")
+        self.weekly_target_hours.setSuffix(" h")
+        self.weekly_target_hours.setValue(float(settings.get("weekly_target_hours") or 0))
         self.away_minutes = QSpinBox()
         self.away_minutes.setRange(0, 480)
         self.away_minutes.setSpecialValueText("never")
@@ -103,6 +109,7 @@ class SettingsDialog(QDialog):
                 "Remind me when checked in without a timer for",
                 self.idle_reminder_minutes,
             ),
+            ("weekly_target_hours", "My weekly target", self.weekly_target_hours),
             ("away_minutes", "Pause the timer when I am away for", self.away_minutes),
             ("away_action", "When I come back", self.away_action),
             ("ca_bundle", "Custom CA bundle", ca_row),
@@ -149,6 +156,7 @@ class SettingsDialog(QDialog):
             "notifications": self.notifications,
             "long_timer_hours": self.long_timer_hours,
             "idle_reminder_minutes": self.idle_reminder_minutes,
+            "weekly_target_hours": self.weekly_target_hours,
             "away_minutes": self.away_minutes,
             "away_action": self.away_action,
             "ca_bundle": self.ca_bundle,
@@ -170,6 +178,7 @@ class SettingsDialog(QDialog):
             "notifications": self.notifications.isChecked(),
             "long_timer_hours": self.long_timer_hours.value(),
             "idle_reminder_minutes": self.idle_reminder_minutes.value(),
+            "weekly_target_hours": self.weekly_target_hours.value(),
             "away_minutes": self.away_minutes.value(),
             "away_action": str(self.away_action.currentData()),
             "ca_bundle": self.ca_bundle.text().strip() or None,
