@@ -315,6 +315,7 @@ def test_policy_example_uncommented_is_a_valid_policy(tmp_path: Path) -> None:
         "autostart",
         "auto_resume",
         "ca_bundle",
+        "weekly_target_hours",
         "away_minutes",
         "away_action",
         "allow_insecure_http",

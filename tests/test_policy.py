@@ -52,6 +52,7 @@ def test_documented_keys_are_setting_names() -> None:
         "auto_resume",
         "autostart",
         "ca_bundle",
+        "weekly_target_hours",
         "away_minutes",
         "away_action",
         "allow_insecure_http",

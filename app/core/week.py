@@ -78,7 +78,9 @@ def timer_entries(timer: TimerView | None, now: datetime) -> list[WeekEntry]:
     """
     if timer is None:
         return []
-    state: SyncState = "running" if timer.state == "running" else "waiting"
+    # A server timer, running or paused, is time in progress (it becomes a log at its stop);
+    # only a timer measured here while offline is waiting to sync.
+    state: SyncState = "waiting" if timer.source == "local" else "running"
     project = timer.project_title
     out: list[WeekEntry] = []
     earlier = timer.accumulated_seconds

@@ -4,7 +4,7 @@ for ``confirm(confirmation_id)``, once, within two minutes; offline changes sync
 from __future__ import annotations
 
 from collections.abc import Iterator
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from pathlib import Path
 from urllib.parse import urlsplit
 
@@ -107,7 +107,10 @@ def test_offline_writes_are_saved_and_sync_later_exactly_once(
         # server then ends the session: contract, token rotation), which is not this test.
         assert data(proc.call("get_sync_status"))["online"]
         proxy.down()
-        start = (datetime.now(UTC) - timedelta(days=3)).replace(microsecond=0)
+        # 10:00 local, three days ago: an entry over midnight would count on both days.
+        start = (datetime.now().astimezone() - timedelta(days=3)).replace(
+            hour=10, minute=0, second=0, microsecond=0
+        )
         notes = f"offline via assistant {start.timestamp()}"
         prepared = data(
             proc.call(
