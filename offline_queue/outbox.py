@@ -28,14 +28,8 @@ from typing import Any
 
 from offline_queue.codec import dumps_object, loads
 from offline_queue.connection import Connections
-from offline_queue.errors import (
-    DuplicateItemError,
-    InvalidStateError,
-    ItemNotFoundError,
-    LeaseLostError,
-)
+from offline_queue.errors import DuplicateItemError, InvalidStateError
 from offline_queue.models import (
-    DONE,
     IN_FLIGHT,
     PARKED,
     PENDING,
@@ -44,98 +38,25 @@ from offline_queue.models import (
     OutboxCounts,
     OutboxItem,
 )
-from offline_queue.timeutil import Clock, from_db, opt_from_db, to_db
+from offline_queue.outbox_sql import (
+    COLUMNS,
+    SELECT,
+    Row,
+    accepted_head,
+    check_owner,
+    complete_in,
+    fetch_item,
+    head,
+    is_waiting,
+    normalise_id,
+    row_to_item,
+    select_items,
+)
+from offline_queue.timeutil import Clock, from_db, to_db
 
 log = logging.getLogger(__name__)
 
-COLUMNS = (
-    "id, seq, kind, payload, state, attempts, last_error, last_status, not_before, created_at, "
-    "updated_at, maybe_sent, server_id, result, owner, lease_until, done_at"
-)
-_SELECT = f"SELECT {COLUMNS} FROM outbox"
-
-Row = tuple[Any, ...]
-
-
-def row_to_item(row: Row) -> OutboxItem:
-    return OutboxItem(
-        id=row[0],
-        seq=row[1],
-        kind=row[2],
-        payload=loads(row[3]),
-        state=row[4],
-        attempts=row[5],
-        last_error=row[6],
-        last_status=row[7],
-        not_before=opt_from_db(row[8]),
-        created_at=from_db(row[9]),
-        updated_at=from_db(row[10]),
-        maybe_sent=bool(row[11]),
-        server_id=row[12],
-        result=None if row[13] is None else loads(row[13]),
-        owner=row[14],
-        lease_until=opt_from_db(row[15]),
-        done_at=opt_from_db(row[16]),
-    )
-
-
-def normalise_id(item_id: str) -> str:
-    """Client ids are UUIDs in the server's form (lowercase, hyphenated)."""
-    try:
-        return str(uuid.UUID(str(item_id)))
-    except ValueError as exc:
-        raise ValueError(f"item_id must be a UUID, got {item_id!r}") from exc
-
-
-def _fetch(conn: sqlite3.Connection, item_id: str) -> OutboxItem:
-    row = conn.execute(f"{_SELECT} WHERE id = ?", (item_id,)).fetchone()
-    if row is None:
-        raise ItemNotFoundError(item_id)
-    return row_to_item(row)
-
-
-def _head(conn: sqlite3.Connection) -> OutboxItem | None:
-    """The first active item by seq, when no lease is live (expired in-flight or pending).
-
-    Two indexed seeks rather than one ``state IN (...)`` query, which would sort every
-    pending item to find the first.
-    """
-    rows = [
-        conn.execute(f"{_SELECT} WHERE state = ? ORDER BY seq LIMIT 1", (state,)).fetchone()
-        for state in (IN_FLIGHT, PENDING)
-    ]
-    found = [row_to_item(r) for r in rows if r is not None]
-    return min(found, key=lambda i: i.seq, default=None)
-
-
-def _accepted_head(
-    conn: sqlite3.Connection, accept: Callable[[OutboxItem], bool]
-) -> OutboxItem | None:
-    """Like :func:`_head`, but the first active item ``accept`` takes; refused ones are
-    stepped over one indexed seek at a time (they are few: items of a signed-out account)."""
-    after = -1
-    while True:
-        rows = [
-            conn.execute(
-                f"{_SELECT} WHERE state = ? AND seq > ? ORDER BY seq LIMIT 1", (state, after)
-            ).fetchone()
-            for state in (IN_FLIGHT, PENDING)
-        ]
-        found = [row_to_item(r) for r in rows if r is not None]
-        item = min(found, key=lambda i: i.seq, default=None)
-        if item is None or accept(item):
-            return item
-        after = item.seq
-
-
-def _waiting(item: OutboxItem, now: datetime) -> bool:
-    """A pending head whose retry time has not come yet (it holds back the whole queue)."""
-    return item.state == PENDING and item.not_before is not None and item.not_before > now
-
-
-def _check_owner(item: OutboxItem, owner: str | None, action: str) -> None:
-    if owner is not None and item.state == IN_FLIGHT and item.owner != owner:
-        raise LeaseLostError(item.id, item.owner, action)
+__all__ = ["COLUMNS", "Outbox", "Row", "normalise_id", "row_to_item"]
 
 
 class Outbox:
@@ -171,7 +92,7 @@ class Outbox:
                 (iid, kind, body, stamp, stamp),
             )
             if cur.rowcount == 0:
-                existing = _fetch(conn, iid)
+                existing = fetch_item(conn, iid)
                 if existing.kind != kind or existing.payload != loads(body):
                     raise DuplicateItemError(iid)
                 return existing
@@ -260,16 +181,16 @@ class Outbox:
 
         def tx(conn: sqlite3.Connection) -> OutboxItem | None:
             if complete is not None:
-                self._complete_in(conn, complete, now_s)
+                complete_in(conn, complete, now_s)
             live = conn.execute(
-                f"{_SELECT} WHERE state = 'in_flight' AND lease_until > ? ORDER BY seq LIMIT 1",
+                f"{SELECT} WHERE state = 'in_flight' AND lease_until > ? ORDER BY seq LIMIT 1",
                 (now_s,),
             ).fetchone()
             if live is not None:
                 held = row_to_item(live)
                 return take(conn, held) if held.owner == owner else None
-            item = _head(conn) if accept is None else _accepted_head(conn, accept)
-            if item is None or _waiting(item, now):
+            item = head(conn) if accept is None else accepted_head(conn, accept)
+            if item is None or is_waiting(item, now):
                 return None
             return take(conn, item)
 
@@ -290,10 +211,10 @@ class Outbox:
             ).fetchone()
             if live is not None:
                 return from_db(live[0])
-            item = _head(conn)
+            item = head(conn)
             if item is None:
                 return None
-            return item.not_before if _waiting(item, now) and item.not_before else now
+            return item.not_before if is_waiting(item, now) and item.not_before else now
 
         return self._conns.read(tx)
 
@@ -310,10 +231,10 @@ class Outbox:
         now_s = to_db(self._now())
 
         def tx(conn: sqlite3.Connection) -> OutboxItem:
-            item = _fetch(conn, item_id)
+            item = fetch_item(conn, item_id)
             if item.state not in allowed:
                 raise InvalidStateError(item.id, item.state, action)
-            _check_owner(item, owner, action)
+            check_owner(item, owner, action)
             values = change(item, now_s)
             if values is None:  # nothing to do (an idempotent repeat)
                 return item
@@ -322,7 +243,7 @@ class Outbox:
             conn.execute(
                 f"UPDATE outbox SET {assignments} WHERE seq = ?", (*values.values(), item.seq)
             )
-            return _fetch(conn, item.id)
+            return fetch_item(conn, item.id)
 
         return self._conns.write(tx)
 
@@ -347,25 +268,7 @@ class Outbox:
         """
         completion = Completion(item_id, server_id, result, owner)
         now_s = to_db(self._now())
-        return self._conns.write(lambda conn: self._complete_in(conn, completion, now_s))
-
-    def _complete_in(self, conn: sqlite3.Connection, done: Completion, now_s: str) -> OutboxItem:
-        item = _fetch(conn, done.item_id)
-        if item.state == DONE:
-            return item
-        if item.state not in (IN_FLIGHT, PENDING):
-            raise InvalidStateError(item.id, item.state, "complete")
-        if done.owner is not None and item.owner not in (None, done.owner):
-            log.warning(
-                "outbox item %s completed by %s under %s's lease", item.id, done.owner, item.owner
-            )
-        result_s = None if done.result is None else dumps_object(done.result, "result")
-        conn.execute(
-            "UPDATE outbox SET state = ?, server_id = ?, result = ?, done_at = ?, owner = NULL,"
-            " lease_until = NULL, not_before = NULL, updated_at = ? WHERE seq = ?",
-            (DONE, done.server_id, result_s, now_s, now_s, item.seq),
-        )
-        return _fetch(conn, item.id)
+        return self._conns.write(lambda conn: complete_in(conn, completion, now_s))
 
     def retry_later(
         self,
@@ -434,7 +337,7 @@ class Outbox:
         """Delete a parked or pending item for good; returns what was removed."""
 
         def tx(conn: sqlite3.Connection) -> OutboxItem:
-            item = _fetch(conn, item_id)
+            item = fetch_item(conn, item_id)
             if item.state not in (PARKED, PENDING):
                 raise InvalidStateError(item.id, item.state, "discard")
             conn.execute("DELETE FROM outbox WHERE seq = ?", (item.seq,))
@@ -448,26 +351,20 @@ class Outbox:
 
     def get(self, item_id: str) -> OutboxItem | None:
         def tx(conn: sqlite3.Connection) -> OutboxItem | None:
-            row = conn.execute(f"{_SELECT} WHERE id = ?", (item_id,)).fetchone()
+            row = conn.execute(f"{SELECT} WHERE id = ?", (item_id,)).fetchone()
             return None if row is None else row_to_item(row)
 
         return self._conns.read(tx)
 
     def items(self, states: Iterable[str] | None = None) -> list[OutboxItem]:
         """Items in queue (FIFO) order, optionally only those in ``states``."""
-        args: tuple[str, ...] = ()
-        if states is None:
-            sql = f"{_SELECT} ORDER BY seq"
-        else:
-            wanted = tuple(dict.fromkeys(states))
-            unknown = set(wanted) - set(STATES)
-            if unknown:
-                raise ValueError(f"unknown states: {sorted(unknown)}")
-            if not wanted:
-                return []
-            marks = ", ".join("?" * len(wanted))
-            sql, args = f"{_SELECT} WHERE state IN ({marks}) ORDER BY seq", wanted
-        return self._conns.read(lambda c: [row_to_item(r) for r in c.execute(sql, args)])
+        wanted = None if states is None else tuple(dict.fromkeys(states))
+        unknown = set(wanted or ()) - set(STATES)
+        if unknown:
+            raise ValueError(f"unknown states: {sorted(unknown)}")
+        if wanted == ():
+            return []
+        return self._conns.read(lambda c: select_items(c, wanted))
 
     def counts(self) -> OutboxCounts:
         rows = self._conns.read(
