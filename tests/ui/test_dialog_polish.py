@@ -4,7 +4,7 @@ how a window is left, and what the manual-entry dialog suggests (issue 14, items
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 import pytest
 from pytestqt.qtbot import QtBot
@@ -189,3 +189,17 @@ def test_free_slot_walks_back_past_busy_stretches() -> None:
     assert free_slot(busy, now) == (local(9, 30), local(10, 30))
     assert free_slot([(local(0), local(12, 0))], now) is None
     assert free_slot([], now) == (local(11), local(12))
+
+
+def test_the_default_range_stays_within_one_day_after_midnight(qtbot: QtBot) -> None:
+    """At 00:20 "the last hour" read 23:20-00:20 on one date: an end before its start."""
+    from app.ui.dialogs.manual_entry import default_range
+
+    assert default_range(local(15, 30, 20)) == (local(14, 30), local(15, 30))
+    assert default_range(local(0, 20, 5)) == (local(0, 0), local(0, 20))
+    yesterday_end = local(0, 0) - timedelta(minutes=1)
+    assert default_range(local(0, 0, 30)) == (yesterday_end - timedelta(minutes=59), yesterday_end)
+    dialog = ManualEntryDialog([TASK], now=local(0, 20, 5), notes_max=100)
+    qtbot.addWidget(dialog)
+    dialog.accept()
+    assert dialog.error.isHidden()

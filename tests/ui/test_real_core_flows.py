@@ -371,7 +371,8 @@ def test_a_refused_manual_entry_can_be_sent_again_without_overlapping_itself(
 ) -> None:
     from app.core.facade import LogEntry
 
-    now = datetime.now(UTC)
+    # Mid-afternoon, so the suggested hour is a whole hour whatever time the test runs at.
+    now = datetime.now().astimezone().replace(hour=15, minute=30, second=0, microsecond=0)
     dialog = ManualEntryDialog([], now=now, notes_max=100)
     qtbot.addWidget(dialog)
     dialog.task.addItem("Review API spec", task_id("02"))

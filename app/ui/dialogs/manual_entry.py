@@ -62,6 +62,18 @@ def free_slot(
     return max(day_start, end - DEFAULT_LENGTH), end
 
 
+def default_range(now: datetime) -> tuple[datetime, datetime]:
+    """The last hour, kept within one day (the dialog has one date): just after midnight it
+    is the start of today, and in the day's first minute the last hour of yesterday. "The last
+    hour" at 00:20 used to read 23:20-00:20 on one date, an end before its start."""
+    end = now.astimezone().replace(second=0, microsecond=0)
+    day_start = end.replace(hour=0, minute=0)
+    if end - day_start < timedelta(minutes=1):
+        end = day_start - timedelta(minutes=1)
+        return end - DEFAULT_LENGTH + timedelta(minutes=1), end
+    return max(day_start, end - DEFAULT_LENGTH), end
+
+
 class TimeField(QTimeEdit):
     """An HH:mm field that takes typing over a fully selected value ("0930" -> 09:30).
 
@@ -124,12 +136,10 @@ class ManualEntryDialog(QDialog):
         # Once the person has touched a time, suggestions stop moving it under their hands.
         self._times_touched = False
         self._placing = False
-        local_now = now.astimezone()
-        self.day = QDateEdit(QDate(local_now.year, local_now.month, local_now.day))
+        start, end = default_range(now)
+        self.day = QDateEdit(QDate(end.year, end.month, end.day))
         self.day.setCalendarPopup(True)
         self.day.setDisplayFormat("ddd d MMM yyyy")
-        end = local_now.replace(second=0, microsecond=0)
-        start = end - timedelta(hours=1)
         self.start = TimeField(QTime(start.hour, start.minute))
         self.end = TimeField(QTime(end.hour, end.minute))
         self.duration = plain_label()
