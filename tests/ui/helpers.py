@@ -33,3 +33,12 @@ def menu_names(controller: TrayController) -> list[str]:
 
     walk(controller.menu)
     return out
+
+
+def close_tray(controller: TrayController) -> None:
+    """End a test's tray: no more ticks, the icon hidden, its windows closed, the bridge shut."""
+    controller.ticker.stop()
+    controller.tray.hide()
+    for widget in list(controller.dialogs.values()):
+        widget.close()
+    controller.bridge.close()

@@ -19,7 +19,7 @@ from app.ui.dialogs.sign_in import SignInDialog
 from app.ui.qt import QTimer
 from app.ui.settings_port import SettingsPort, in_memory
 from tests.ui.fake_core import task_id
-from tests.ui.helpers import action, trigger
+from tests.ui.helpers import action, close_tray, trigger
 
 T3 = task_id("03")
 WAIT = 15_000
@@ -41,11 +41,7 @@ def real(qtbot: QtBot, server: Any, tmp_path: Path) -> Iterator[tuple[TrayContro
     try:
         yield ctl, core
     finally:
-        ctl.ticker.stop()
-        ctl.tray.hide()
-        for widget in ctl.dialogs.values():
-            widget.close()
-        ctl.bridge.close()
+        close_tray(ctl)
         core.shutdown()
 
 

@@ -26,7 +26,7 @@ from app.ui.dialogs.sync_window import SyncWindow
 from app.ui.qt import QMessageBox, Qt, QTime
 from app.ui.settings_port import SettingsPort, in_memory
 from tests.ui.fake_core import task_id
-from tests.ui.helpers import trigger
+from tests.ui.helpers import close_tray, trigger
 
 WAIT = 15_000
 MANUAL = "/api/v1/time-logs/manual"
@@ -49,11 +49,7 @@ def ctl(qtbot: QtBot, server: Any, tmp_path: Path) -> Iterator[TrayController]:
     try:
         yield controller
     finally:
-        controller.ticker.stop()
-        controller.tray.hide()
-        for widget in controller.dialogs.values():
-            widget.close()
-        controller.bridge.close()
+        close_tray(controller)
         core.shutdown()
 
 

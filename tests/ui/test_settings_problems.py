@@ -17,6 +17,7 @@ from app.ui.controller import TrayController
 from app.ui.dialogs.settings_problems import SettingsProblemsWindow, parse_problem
 from app.ui.settings_port import SettingsPort
 from tests.ui.fake_core import FakeClock, FakeCore
+from tests.ui.helpers import close_tray
 from tests.ui.test_clean_exit import demo_available, isolated_env
 
 
@@ -43,10 +44,7 @@ def controller_with(
     ctl = TrayController(FakeCore(clock), broken_settings, wait_for_tray=False, clock=clock)
     ctl.show()
     yield ctl
-    ctl.ticker.stop()
-    for widget in list(ctl.dialogs.values()):
-        widget.close()
-    ctl.bridge.close()
+    close_tray(ctl)
 
 
 def test_four_bad_keys_make_one_notice_whose_click_lists_them_all(

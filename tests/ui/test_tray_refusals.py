@@ -22,7 +22,7 @@ from app.ui.dialogs.manual_entry import ManualEntryDialog
 from app.ui.dialogs.notes import BreakDialog
 from app.ui.settings_port import SettingsPort, in_memory
 from tests.ui.fake_core import task_id
-from tests.ui.helpers import action, trigger
+from tests.ui.helpers import action, close_tray, trigger
 from tests.ui.test_real_core_flows import sign_in
 
 WAIT = 15_000
@@ -47,11 +47,7 @@ def tray(qtbot: QtBot, real_core: CoreService) -> Iterator[TrayController]:
     try:
         yield controller
     finally:
-        controller.ticker.stop()
-        controller.tray.hide()
-        for widget in controller.dialogs.values():
-            widget.close()
-        controller.bridge.close()
+        close_tray(controller)
 
 
 def messages_of(ctl: TrayController) -> list[tuple[str, str]]:
