@@ -7,10 +7,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-import httpx
 import pytest
-
-from tests.backend import BackendHandle
 
 EMAIL, PASSWORD = "emp1@example.com", "Employee1234!"
 ROOT = Path(__file__).resolve().parents[2]
@@ -40,17 +37,6 @@ def signed_in_env(folder: Path, server_url: str) -> dict[str, str]:
     )
     assert done.returncode == 0, done.stderr
     return env
-
-
-def server_logs(server: BackendHandle) -> list[dict[str, object]]:
-    with httpx.Client(base_url=server.url + "/api/v1", timeout=30) as h:
-        token = h.post("/auth/login", json={"email": EMAIL, "password": PASSWORD}).json()[
-            "access_token"
-        ]
-        logs: list[dict[str, object]] = h.get(
-            "/time-logs/me", headers={"Authorization": f"Bearer {token}"}
-        ).json()
-    return logs
 
 
 @pytest.fixture(scope="module")

@@ -13,9 +13,10 @@ import pytest
 from app.config import load_settings
 from app.core.wiring import build_core
 from tests.assistant.client import McpProcess, data, text
-from tests.assistant.conftest import SPEC, server_logs, signed_in_env
+from tests.assistant.conftest import SPEC, signed_in_env
 from tests.backend import BackendHandle
 from tests.core.proxy import Proxy
+from tests.test_cli import server_logs
 
 
 @pytest.fixture(scope="module")

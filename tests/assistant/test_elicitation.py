@@ -13,8 +13,9 @@ from pathlib import Path
 import pytest
 
 from tests.assistant.client import McpProcess, data, text
-from tests.assistant.conftest import BLOCKED, SPEC, server_logs, signed_in_env
+from tests.assistant.conftest import BLOCKED, SPEC, signed_in_env
 from tests.backend import BackendHandle
+from tests.test_cli import server_logs
 
 WRITES = {
     "start_timer", "stop_timer", "pause_timer", "resume_timer", "log_time_entry", "check_in",
